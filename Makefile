@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# mmaplab - a laboratory for Linux memory mappings.
+#
+# The two commands of README.md, for a fresh Debian/Ubuntu machine:
+#   make demo     the guided demo, inside a VM (the host kernel is not touched)
+#   make check    every test on every default kernel, inside VMs
+#
+# On your own machine:
+#   make          module (for the running kernel), tools and selftests
+#   sudo insmod module/mmaplab.ko && sudo make check-host
+#
+# Kbuild reads ./Kbuild, not this file, when it builds the module.
+
+SHELL := /bin/bash
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+BUILD := $(CURDIR)/build
+# Kernels for check/demo/shell; empty means the default set.
+KERNELS ?=
+KERNEL ?= 6.1
+
+# Packages the userspace side needs to build (the VM scripts ask for theirs).
+BUILD_PKGS := gcc make libc6-dev libjson-c-dev libmnl-dev
+
+.PHONY: all module tools selftests payload check check-host demo shell \
+	install uninstall clean clean-cache help deps
+
+all: module tools selftests
+
+help:
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@tools/need-pkgs $(BUILD_PKGS)
+
+# The module for the running kernel (or KVER/KDIR), in module/mmaplab.ko.
+module:
+	@test -d $(KDIR) || { echo "mmaplab: no kernel headers in $(KDIR):" \
+		"install linux-headers-$(KVER) (sudo apt-get install linux-headers-$(KVER))" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tools: deps
+	$(MAKE) -C tools/mmaplab O=$(BUILD)/bin
+
+selftests: deps
+	@ksft=$$(tools/vm/kernels ksft) && \
+	$(MAKE) -C selftests/mmaplab OUTPUT=$(BUILD)/selftests KSFT_DIR=$$ksft/selftests
+
+# What a VM needs for kernel release KVER: the module built against
+# /usr/src/linux-headers-$(KVER) in its own copy of the sources (so builds
+# for several kernels never share objects), the tools and the selftests.
+payload: tools selftests
+	@mkdir -p $(BUILD)/$(KVER)/src
+	@cp -a Kbuild module uapi $(BUILD)/$(KVER)/src/
+	$(MAKE) -s -C /usr/src/linux-headers-$(KVER) M=$(BUILD)/$(KVER)/src modules
+	@cp $(BUILD)/$(KVER)/src/module/mmaplab.ko $(BUILD)/$(KVER)/mmaplab.ko
+
+check:
+	@tools/check $(KERNELS)
+
+# The selftests against the running kernel; the module must be loaded.
+check-host: all
+	@tools/check --host
+
+demo:
+	@tools/demo --kernel $(KERNEL)
+
+shell:
+	@tools/vm/run --interactive --kernel $(KERNEL) -- sh
+
+install: module tools
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	install -D -m 0755 $(BUILD)/bin/mmaplab $(DESTDIR)/usr/local/bin/mmaplab
+
+uninstall:
+	rm -f $(DESTDIR)/usr/local/bin/mmaplab
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	rm -rf $(BUILD)
+
+clean-cache:
+	tools/vm/kernels clean-cache

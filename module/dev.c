@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dev.c - the /dev/mmaplab misc device: open, release, ioctl, mmap.
+ *
+ * Owns the user/kernel boundary: every ioctl argument is copied in and
+ * validated here before object.c sees it.  It must not touch an object's
+ * pages or VMAs directly (object.c and vmops.c own those).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include "mmaplab.h"
+
+/* Larger arguments than this are refused before their tail is scanned. */
+#define MMAPLAB_ARG_MAX		PAGE_SIZE
+
+static int mmaplab_open(struct inode *inode, struct file *file)
+{
+	struct mmaplab_obj *obj;
+
+	obj = mmaplab_obj_create();
+	if (!obj)
+		return -ENOMEM;
+	file->private_data = obj;
+	return 0;
+}
+
+static int mmaplab_release(struct inode *inode, struct file *file)
+{
+	mmaplab_obj_put(file->private_data);
+	return 0;
+}
+
+/*
+ * Read the leading @size of an extensible argument and check it against
+ * the first published version of the structure.
+ */
+static int mmaplab_arg_size(const void __user *uarg, size_t ver0, u32 *usize)
+{
+	if (get_user(*usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (*usize < ver0)
+		return -EINVAL;
+	if (*usize > MMAPLAB_ARG_MAX)
+		return -E2BIG;
+	return 0;
+}
+
+static long mmaplab_ioctl_configure(struct mmaplab_obj *obj,
+				    void __user *uarg)
+{
+	struct mmaplab_config cfg;
+	u32 usize;
+	int ret;
+
+	ret = mmaplab_arg_size(uarg, MMAPLAB_CONFIG_SIZE_VER0, &usize);
+	if (ret)
+		return ret;
+	ret = copy_struct_from_user(&cfg, sizeof(cfg), uarg, usize);
+	if (ret)
+		return ret;
+	if (cfg.flags || cfg.__pad)
+		return -EINVAL;
+	return mmaplab_obj_configure(obj, &cfg);
+}
+
+static long mmaplab_ioctl_stats(struct mmaplab_obj *obj, void __user *uarg)
+{
+	struct mmaplab_stats st;
+	u32 usize;
+	int ret;
+
+	ret = mmaplab_arg_size(uarg, MMAPLAB_STATS_SIZE_VER0, &usize);
+	if (ret)
+		return ret;
+	ret = copy_struct_from_user(&st, sizeof(st), uarg, usize);
+	if (ret)
+		return ret;
+	if (st.flags & ~MMAPLAB_STATS_FLAGS_ALL)
+		return -EINVAL;
+
+	mmaplab_obj_fill_stats(obj, &st, st.flags & MMAPLAB_STATS_RESET);
+	st.size = min_t(u32, usize, sizeof(st));
+	if (copy_to_user(uarg, &st, st.size))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Commands are matched on direction, type and number; the length of the
+ * argument comes from its leading size field, so a structure that grows
+ * keeps its command.
+ */
+static bool mmaplab_cmd_is(unsigned int cmd, unsigned int ref)
+{
+	const unsigned int mask = ~(_IOC_SIZEMASK << _IOC_SIZESHIFT);
+
+	return (cmd & mask) == (ref & mask);
+}
+
+static long mmaplab_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct mmaplab_obj *obj = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	if (mmaplab_cmd_is(cmd, MMAPLAB_IOC_CONFIGURE))
+		return mmaplab_ioctl_configure(obj, uarg);
+	if (mmaplab_cmd_is(cmd, MMAPLAB_IOC_STATS))
+		return mmaplab_ioctl_stats(obj, uarg);
+	return -ENOTTY;
+}
+
+static int mmaplab_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return mmaplab_vma_attach(file->private_data, vma);
+}
+
+static const struct file_operations mmaplab_fops = {
+	.owner		= THIS_MODULE,
+	.open		= mmaplab_open,
+	.release	= mmaplab_release,
+	.unlocked_ioctl	= mmaplab_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= mmaplab_mmap,
+	.llseek		= noop_llseek,
+};
+
+/* Module-wide figures, also readable without the ioctl. */
+static ssize_t live_objects_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&mmaplab_live_objects));
+}
+static DEVICE_ATTR_RO(live_objects);
+
+static ssize_t live_pages_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&mmaplab_live_pages));
+}
+static DEVICE_ATTR_RO(live_pages);
+
+static ssize_t reserved_pages_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&mmaplab_reserved_pages));
+}
+static DEVICE_ATTR_RO(reserved_pages);
+
+static struct attribute *mmaplab_attrs[] = {
+	&dev_attr_live_objects.attr,
+	&dev_attr_live_pages.attr,
+	&dev_attr_reserved_pages.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(mmaplab);
+
+static struct miscdevice mmaplab_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= MMAPLAB_DEVICE_NAME,
+	.fops	= &mmaplab_fops,
+	.groups	= mmaplab_groups,
+	.mode	= 0666,
+};
+
+int mmaplab_dev_register(void)
+{
+	return misc_register(&mmaplab_misc);
+}
+
+void mmaplab_dev_unregister(void)
+{
+	misc_deregister(&mmaplab_misc);
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - module entry points, parameters and module-wide accounting.
+ *
+ * Owns the limits (max_pages, max_total_pages) and the live counts that
+ * tests check return to zero.  The device and its ioctls are in dev.c.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "mmaplab.h"
+
+/* Sized so that a 512 MiB test VM survives any sequence of requests. */
+unsigned long mmaplab_max_pages = 16384;		/* 64 MiB */
+module_param_named(max_pages, mmaplab_max_pages, ulong, 0644);
+MODULE_PARM_DESC(max_pages, "Largest lab object, in pages (default 16384)");
+
+unsigned long mmaplab_max_total_pages = 32768;		/* 128 MiB */
+module_param_named(max_total_pages, mmaplab_max_total_pages, ulong, 0644);
+MODULE_PARM_DESC(max_total_pages,
+		 "Pages all lab objects together may be configured with (default 32768)");
+
+atomic_long_t mmaplab_live_objects = ATOMIC_LONG_INIT(0);
+atomic_long_t mmaplab_live_pages = ATOMIC_LONG_INIT(0);
+atomic_long_t mmaplab_reserved_pages = ATOMIC_LONG_INIT(0);
+
+static int __init mmaplab_init(void)
+{
+	int ret;
+
+	ret = mmaplab_dev_register();
+	if (ret) {
+		pr_err("cannot register /dev/%s: %d\n", MMAPLAB_DEVICE_NAME, ret);
+		return ret;
+	}
+	pr_info("ready: /dev/%s, max_pages %lu, max_total_pages %lu\n",
+		MMAPLAB_DEVICE_NAME, mmaplab_max_pages, mmaplab_max_total_pages);
+	return 0;
+}
+
+static void __exit mmaplab_exit(void)
+{
+	mmaplab_dev_unregister();
+	/* .owner pins the module while any file or mapping exists. */
+	WARN_ON(atomic_long_read(&mmaplab_live_objects));
+	WARN_ON(atomic_long_read(&mmaplab_live_pages));
+}
+
+module_init(mmaplab_init);
+module_exit(mmaplab_exit);
+
+MODULE_DESCRIPTION("mmaplab: a laboratory for Linux memory mappings");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lib.h - helpers shared by the mmaplab commands: global options, exit
+ * codes, diagnostics, opening the device, the ioctl wrappers and the
+ * printing of struct mmaplab_stats.
+ */
+#ifndef MMAPLAB_LIB_H
+#define MMAPLAB_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <linux/mmaplab.h>
+
+#include "out.h"
+
+#define MMAPLAB_TOOL_VERSION	"0.1.0"
+
+/* Exit codes, documented in --help and mmaplab(1). */
+enum {
+	ML_EXIT_OK	= 0,	/* the command did what was asked */
+	ML_EXIT_FAIL	= 1,	/* an ioctl, mmap, fork, ... failed */
+	ML_EXIT_USAGE	= 2,	/* bad command line */
+	ML_EXIT_NODEV	= 3,	/* the device cannot be opened or is not ours */
+};
+
+/* Global options, set by main.c before a command runs. */
+struct ml_options {
+	const char *device;		/* -d, $MMAPLAB_DEVICE, MMAPLAB_DEVICE_PATH */
+	bool json;			/* -j */
+	enum out_color_when color;	/* --color */
+};
+
+extern struct ml_options ml_opt;
+
+/* "mmaplab: MESSAGE\n" on stderr. */
+void ml_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * A usage error of command @cmd (NULL: the global command line):
+ * "mmaplab[ CMD]: MESSAGE" and "try 'mmaplab[ CMD] --help'" on stderr.
+ * Returns ML_EXIT_USAGE.
+ */
+int ml_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Only the hint line of ml_usage_error() (getopt already said why). */
+int ml_usage_hint(const char *cmd);
+
+/*
+ * For the default case of a command's getopt_long() loop (getopt has
+ * already printed why): the hint line, preceded by a note when the
+ * offending option is a global one given after the command.
+ */
+int ml_option_error(const char *cmd, char **argv);
+
+/*
+ * Parse a non-negative decimal integer no larger than @max for option
+ * @opt of command @cmd.  On error, reports a usage error and returns
+ * ML_EXIT_USAGE; returns 0 on success.
+ */
+int ml_parse_u64(const char *cmd, const char *opt, const char *arg,
+		 uint64_t max, uint64_t *val);
+
+/*
+ * Open the device ml_opt.device read-write.  On failure, explains it on
+ * stderr (module not loaded, permissions, not a character device) and
+ * returns -1: the command should exit with ML_EXIT_NODEV.
+ */
+int ml_open_device(void);
+
+/* MMAPLAB_IOC_CONFIGURE; 0 or a negative errno.  Fills @size itself. */
+int ml_configure(int fd, uint64_t nr_pages, uint32_t backing);
+
+/*
+ * MMAPLAB_IOC_STATS; 0 or a negative errno.  Zeroes @st, fills @size and
+ * @flags; on success st->size is what the module filled (at most
+ * sizeof(*st)).
+ */
+int ml_stats(int fd, uint32_t flags, struct mmaplab_stats *st);
+
+/*
+ * Report the failure @err (negative errno) of ioctl @cmd on @fd, with an
+ * explanation where one is known.  @nr_pages is the size that was asked
+ * for (MMAPLAB_IOC_CONFIGURE only).  Returns the exit code to use:
+ * ML_EXIT_NODEV for ENOTTY (not an mmaplab device), else ML_EXIT_FAIL.
+ */
+int ml_ioctl_failed(int fd, unsigned long cmd, int err, uint64_t nr_pages);
+
+/* true when the module filled the field at @off of size @len. */
+bool ml_stats_has(const struct mmaplab_stats *st, size_t off, size_t len);
+
+/*
+ * Print the fields of @st: the per-object ones (@global false) or the
+ * module-wide ones (@global true).  JSON: an object member named "stats"
+ * or "global" (fields the module did not fill are null).  Human: a
+ * name/value/meaning table under a title.
+ */
+void ml_stats_print(const struct mmaplab_stats *st, bool global);
+
+/* "SIGBUS", "SIGSEGV", ... */
+const char *ml_signame(int sig);
+
+/* "none", "pages", or NULL for an unknown value. */
+const char *ml_backing_name(uint32_t backing);
+
+/* The commands. */
+int cmd_create(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+
+#endif /* MMAPLAB_LIB_H */

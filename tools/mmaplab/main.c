@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - mmaplab: global options, --help and command dispatch.
+ *
+ *	mmaplab [GLOBAL OPTIONS] COMMAND [ARGS]
+ *
+ * Global options come before the command (like ip(8)); each command
+ * parses its own options and has its own --help.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "create", cmd_create,
+	  "configure a lab object, map it, touch it (and fork) and report" },
+	{ "stats", cmd_stats,
+	  "print the module-wide figures" },
+};
+
+#define NR_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fputs("Usage: mmaplab [GLOBAL OPTIONS] COMMAND [ARGS]\n"
+	      "\n"
+	      "A laboratory for Linux memory mappings: drives the objects of the\n"
+	      "mmaplab kernel module (" MMAPLAB_DEVICE_PATH ").\n"
+	      "\n"
+	      "Commands:\n", f);
+	for (size_t i = 0; i < NR_COMMANDS; i++)
+		fprintf(f, "  %-16s%s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "  %-16s%s\n", "help [COMMAND]", "show this help or a command's help");
+	fputs("\n"
+	      "Global options (before the command):\n"
+	      "  -j, --json          machine output: one JSON object on stdout\n"
+	      "      --color[=WHEN]  colour the human output: auto (default: when stdout\n"
+	      "                      is a terminal and NO_COLOR is unset), always, never\n"
+	      "  -d, --device PATH   device to open (default: $MMAPLAB_DEVICE, else\n"
+	      "                      " MMAPLAB_DEVICE_PATH ")\n"
+	      "  -h, --help          show this help and exit\n"
+	      "  -V, --version       show the version and exit\n"
+	      "\n"
+	      "Exit status:\n"
+	      "  0  success (a page that raised SIGBUS/SIGSEGV is reported, not an error)\n"
+	      "  1  an operation failed (ioctl, mmap, fork, ...)\n"
+	      "  2  usage error (unknown option, bad number, unknown command)\n"
+	      "  3  device unavailable (cannot be opened, or not an mmaplab device)\n"
+	      "\n"
+	      "Run 'mmaplab COMMAND --help' for a command's options; see mmaplab(1).\n",
+	      f);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NR_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* Run @cmd with argv[0] replaced so getopt() says "mmaplab CMD: ...". */
+static int run_command(const struct command *cmd, int argc, char **argv)
+{
+	char prog[64];
+
+	snprintf(prog, sizeof(prog), "mmaplab %s", cmd->name);
+	argv[0] = prog;
+	optind = 0;	/* glibc: start a fresh scan of the new vector */
+	return cmd->fn(argc, argv);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *cmd;
+	char help_opt[] = "--help";
+	char *sub_argv[3];
+
+	if (argc < 2) {
+		usage(stdout);
+		return ML_EXIT_OK;
+	}
+	if (argc > 2)
+		return ml_usage_error(NULL, "help takes at most one command");
+	cmd = find_command(argv[1]);
+	if (!cmd)
+		return ml_usage_error(NULL, "unknown command '%s'", argv[1]);
+	sub_argv[0] = argv[1];
+	sub_argv[1] = help_opt;
+	sub_argv[2] = NULL;
+	return run_command(cmd, 2, sub_argv);
+}
+
+/* Output that could not be written is a failure too (e.g. a full disk). */
+static int finish(int ret)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		ml_err("write error on stdout: %s", strerror(errno));
+		if (ret == ML_EXIT_OK)
+			ret = ML_EXIT_FAIL;
+	}
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_COLOR = 256 };
+	static const struct option longopts[] = {
+		{ "json",    no_argument,       NULL, 'j' },
+		{ "color",   optional_argument, NULL, OPT_COLOR },
+		{ "colour",  optional_argument, NULL, OPT_COLOR },
+		{ "device",  required_argument, NULL, 'd' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ "version", no_argument,       NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *cmd;
+	const char *env;
+	char prog[] = "mmaplab";
+	int c;
+
+	env = getenv("MMAPLAB_DEVICE");
+	if (env && env[0])
+		ml_opt.device = env;
+
+	if (argc > 0)
+		argv[0] = prog;	/* getopt() messages say "mmaplab: ..." */
+	while ((c = getopt_long(argc, argv, "+jd:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			ml_opt.json = true;
+			break;
+		case OPT_COLOR:
+			if (!optarg)
+				ml_opt.color = OUT_COLOR_ALWAYS;
+			else if (out_parse_color_when(optarg, &ml_opt.color))
+				return ml_usage_error(NULL, "invalid --color value '%s' (expected auto, always or never)",
+						      optarg);
+			break;
+		case 'd':
+			if (!optarg[0])
+				return ml_usage_error(NULL, "--device needs a non-empty path");
+			ml_opt.device = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return ML_EXIT_OK;
+		case 'V':
+			printf("mmaplab %s (mmaplab ABI %d)\n",
+			       MMAPLAB_TOOL_VERSION, MMAPLAB_ABI_VERSION);
+			return ML_EXIT_OK;
+		default:
+			return ml_usage_hint(NULL);
+		}
+	}
+
+	out_init(ml_opt.json, ml_opt.color);
+
+	if (optind >= argc) {
+		fputs("mmaplab: no command given\n", stderr);
+		return ml_usage_hint(NULL);
+	}
+	if (!strcmp(argv[optind], "help"))
+		return finish(cmd_help(argc - optind, argv + optind));
+	cmd = find_command(argv[optind]);
+	if (!cmd)
+		return ml_usage_error(NULL, "unknown command '%s'", argv[optind]);
+	return finish(run_command(cmd, argc - optind, argv + optind));
+}

@@ -1,0 +1,85 @@
+# shellcheck shell=bash
+#
+# tools/vm/lib.sh - helpers shared by the tools/vm scripts (sourced, not run).
+#
+# Owns: the cache location (MMAPLAB_CACHE), the "mmaplab-vm:" stderr
+# logging, and need_pkgs, which installs missing Debian packages on the
+# host (or tells a non-root user the exact command to run).
+#
+# Environment:
+#   MMAPLAB_CACHE   cache directory (default: $HOME/.cache/mmaplab)
+
+MMAPLAB_CACHE=${MMAPLAB_CACHE:-${HOME:-/root}/.cache/mmaplab}
+export MMAPLAB_CACHE
+
+# log MESSAGE...: one line on stderr, prefixed so it stands out from the
+# output of the command being run in the VM.
+log() {
+	printf 'mmaplab-vm: %s\n' "$*" >&2
+}
+
+# die MESSAGE...: log an error and exit 1.
+die() {
+	log "error: $*"
+	exit 1
+}
+
+# apt_update_once: run 'apt-get update' at most once per process (as root).
+_mmaplab_apt_updated=0
+apt_update_once() {
+	if [[ $_mmaplab_apt_updated == 0 ]]; then
+		log "apt-get update"
+		apt-get update -qq >&2 || die "apt-get update failed"
+		_mmaplab_apt_updated=1
+	fi
+}
+
+# is_root: true when running as root.
+is_root() {
+	[[ $(id -u) == 0 ]]
+}
+
+# pkg_installed PKG: true when the Debian package PKG is installed.
+pkg_installed() {
+	local status
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) || return 1
+	[[ $status == installed ]]
+}
+
+# need_pkgs PKG...: make sure the given Debian packages are installed.
+# As root, missing ones are installed with apt-get; otherwise the exact
+# command to run is printed and we exit 1.
+need_pkgs() {
+	local pkg missing=()
+	for pkg in "$@"; do
+		pkg_installed "$pkg" || missing+=("$pkg")
+	done
+	[[ ${#missing[@]} == 0 ]] && return 0
+
+	if ! is_root; then
+		log "missing Debian packages: ${missing[*]}"
+		log "install them with:"
+		log "  sudo apt-get install --no-install-recommends ${missing[*]}"
+		exit 1
+	fi
+	apt_update_once
+	log "installing: ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >&2 ||
+		die "apt-get install ${missing[*]} failed"
+}
+
+# apt_download PKG DIR: download PKG's .deb into DIR (without installing)
+# and print the path of the downloaded file.
+apt_download() {
+	local pkg=$1 dir=$2 opts=() deb
+	mkdir -p "$dir"
+	# As root apt drops to the _apt user to download, which cannot write to
+	# a cache under /root; download as root then, without the warning.
+	is_root && opts+=(-o APT::Sandbox::User=root)
+	(cd "$dir" && apt-get download -qq "${opts[@]}" "$pkg" >&2) ||
+		die "apt-get download $pkg failed"
+	deb=$(find "$dir" -maxdepth 1 -name "${pkg}_*.deb" -print | sort -V | tail -n 1)
+	[[ -n $deb ]] || die "apt-get download $pkg left no .deb in $dir"
+	printf '%s\n' "$deb"
+}
