@@ -42,7 +42,8 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 tools: deps
-	$(MAKE) -C tools/mmaplab O=$(BUILD)/bin
+	$(MAKE) -C tools/mmaplab O=$(BUILD)/tools
+	@install -D -m 0755 $(BUILD)/tools/mmaplab $(BUILD)/bin/mmaplab
 
 selftests: deps
 	@ksft=$$(tools/vm/kernels ksft) && \

@@ -502,11 +502,11 @@ static void print_human(const struct create_opts *o, int fd, void *addr,
 		printf(" ('%c')", PARENT_PATTERN);
 	if (o->fork) {
 		describe_child(buf, sizeof(buf), cs);
-		printf("; then a child (pid %d) %s", (int)cs->pid,
+		printf("; child (pid %d) %s", (int)cs->pid,
 		       touch_names[o->child_touch]);
 		if (o->child_touch == TOUCH_WRITE)
 			printf(" ('%c')", CHILD_PATTERN);
-		printf(" and %s", buf);
+		printf(", %s", buf);
 	}
 	printf("\n\n");
 
