@@ -49,14 +49,11 @@ selftests: deps
 	@ksft=$$(tools/vm/kernels ksft) && \
 	$(MAKE) -C selftests/mmaplab OUTPUT=$(BUILD)/selftests KSFT_DIR=$$ksft/selftests
 
-# What a VM needs for kernel release KVER: the module built against
-# /usr/src/linux-headers-$(KVER) in its own copy of the sources (so builds
-# for several kernels never share objects), the tools and the selftests.
+# What a VM needs for kernel release KVER: the module built for it (on the
+# host, or in the sid chroot for 7.x) in build/$(KVER)/, the tools and the
+# selftests.
 payload: tools selftests
-	@mkdir -p $(BUILD)/$(KVER)/src
-	@cp -a Kbuild module uapi $(BUILD)/$(KVER)/src/
-	$(MAKE) -s -C /usr/src/linux-headers-$(KVER) M=$(BUILD)/$(KVER)/src modules
-	@cp $(BUILD)/$(KVER)/src/module/mmaplab.ko $(BUILD)/$(KVER)/mmaplab.ko
+	@tools/vm/build-module $(KVER) $(BUILD)/$(KVER)
 
 check:
 	@tools/check $(KERNELS)

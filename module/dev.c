@@ -38,10 +38,13 @@ static int mmaplab_release(struct inode *inode, struct file *file)
 }
 
 /*
- * Read the leading @size of an extensible argument and check it against
- * the first published version of the structure.
+ * Copy in an extensible argument: read its leading @size, check it against
+ * the first published version of the structure and against a sane upper
+ * bound, then let copy_struct_from_user() handle older (shorter) and newer
+ * (longer, zero-tailed) callers.
  */
-static int mmaplab_arg_size(const void __user *uarg, size_t ver0, u32 *usize)
+static int mmaplab_copy_arg(void *karg, size_t ksize, size_t ver0,
+			    const void __user *uarg, u32 *usize)
 {
 	if (get_user(*usize, (const u32 __user *)uarg))
 		return -EFAULT;
@@ -49,7 +52,7 @@ static int mmaplab_arg_size(const void __user *uarg, size_t ver0, u32 *usize)
 		return -EINVAL;
 	if (*usize > MMAPLAB_ARG_MAX)
 		return -E2BIG;
-	return 0;
+	return copy_struct_from_user(karg, ksize, uarg, *usize);
 }
 
 static long mmaplab_ioctl_configure(struct mmaplab_obj *obj,
@@ -59,10 +62,8 @@ static long mmaplab_ioctl_configure(struct mmaplab_obj *obj,
 	u32 usize;
 	int ret;
 
-	ret = mmaplab_arg_size(uarg, MMAPLAB_CONFIG_SIZE_VER0, &usize);
-	if (ret)
-		return ret;
-	ret = copy_struct_from_user(&cfg, sizeof(cfg), uarg, usize);
+	ret = mmaplab_copy_arg(&cfg, sizeof(cfg), MMAPLAB_CONFIG_SIZE_VER0,
+			       uarg, &usize);
 	if (ret)
 		return ret;
 	if (cfg.flags || cfg.__pad)
@@ -76,10 +77,8 @@ static long mmaplab_ioctl_stats(struct mmaplab_obj *obj, void __user *uarg)
 	u32 usize;
 	int ret;
 
-	ret = mmaplab_arg_size(uarg, MMAPLAB_STATS_SIZE_VER0, &usize);
-	if (ret)
-		return ret;
-	ret = copy_struct_from_user(&st, sizeof(st), uarg, usize);
+	ret = mmaplab_copy_arg(&st, sizeof(st), MMAPLAB_STATS_SIZE_VER0,
+			       uarg, &usize);
 	if (ret)
 		return ret;
 	if (st.flags & ~MMAPLAB_STATS_FLAGS_ALL)
