@@ -43,7 +43,8 @@ struct page *mmaplab_pages_get(struct mmaplab_obj *obj, pgoff_t index)
 	atomic_long_inc(&mmaplab_live_pages);
 found:
 	/* Pages leave the store only when the object dies (no VMA left). */
-	get_page(page);
+	if (!mmaplab_injected(MMAPLAB_BUG_NOGET))
+		get_page(page);
 	return page;
 }
 

@@ -37,6 +37,9 @@ static int __init mmaplab_init(void)
 	}
 	pr_info("ready: /dev/%s, max_pages %lu, max_total_pages %lu\n",
 		MMAPLAB_DEVICE_NAME, mmaplab_max_pages, mmaplab_max_total_pages);
+	if (!mmaplab_injected(MMAPLAB_BUG_NONE))
+		pr_notice("test build with injected fault %d: not for real use\n",
+			  MMAPLAB_INJECT_BUG);
 	return 0;
 }
 

@@ -58,7 +58,30 @@ struct mmaplab_obj {
 	atomic_long_t resident;
 	atomic_long_t vmas_live;
 	atomic64_t cnt[MMAPLAB_NR_COUNTERS];
+	void *lost;			/* MMAPLAB_BUG_LEAK only */
 };
+
+/*
+ * Test-only bug injection, to prove the debug-kernel lane catches what a
+ * stock kernel runs through silently (tools/inject-check).  Selected at
+ * build time with "make MMAPLAB_INJECT=UAF|NOGET|LEAK"; never on by
+ * default, and a compile-time constant, so normal builds carry no trace.
+ */
+enum mmaplab_bug {
+	MMAPLAB_BUG_NONE,
+	MMAPLAB_BUG_UAF,	/* read the object after freeing it */
+	MMAPLAB_BUG_NOGET,	/* ->fault hands out a page without a reference */
+	MMAPLAB_BUG_LEAK,	/* configure loses a kmalloc(256) */
+};
+
+#ifndef MMAPLAB_INJECT_BUG
+#define MMAPLAB_INJECT_BUG MMAPLAB_BUG_NONE
+#endif
+
+static inline bool mmaplab_injected(enum mmaplab_bug bug)
+{
+	return bug == MMAPLAB_INJECT_BUG;
+}
 
 static inline void mmaplab_count(struct mmaplab_obj *obj,
 				 enum mmaplab_counter c)

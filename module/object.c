@@ -47,6 +47,9 @@ static void mmaplab_obj_release(struct kref *ref)
 		atomic_long_sub(obj->nr_pages, &mmaplab_reserved_pages);
 	mutex_destroy(&obj->lock);
 	kfree(obj);
+	if (mmaplab_injected(MMAPLAB_BUG_UAF) &&
+	    READ_ONCE(obj->nr_pages) == ULONG_MAX)
+		pr_info("freed object was impossibly large\n");
 	atomic_long_dec(&mmaplab_live_objects);
 }
 
@@ -91,6 +94,8 @@ int mmaplab_obj_configure(struct mmaplab_obj *obj,
 	}
 	if (obj->configured)
 		atomic_long_sub(obj->nr_pages, &mmaplab_reserved_pages);
+	if (mmaplab_injected(MMAPLAB_BUG_LEAK))
+		obj->lost = kmalloc(256, GFP_KERNEL);
 	obj->backing = cfg->backing;
 	obj->nr_pages = cfg->nr_pages;
 	obj->configured = true;
