@@ -13,6 +13,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/stddef.h>
 #include <linux/uaccess.h>
 
 #include "mmaplab.h"
@@ -28,6 +29,8 @@ static int mmaplab_open(struct inode *inode, struct file *file)
 	if (!obj)
 		return -ENOMEM;
 	file->private_data = obj;
+	/* The object's own address_space: see fs.c. */
+	file->f_mapping = obj->inode->i_mapping;
 	return 0;
 }
 
@@ -91,6 +94,27 @@ static long mmaplab_ioctl_stats(struct mmaplab_obj *obj, void __user *uarg)
 	return 0;
 }
 
+static long mmaplab_ioctl_range(struct mmaplab_obj *obj, void __user *uarg,
+				int (*op)(struct mmaplab_obj *obj,
+					  struct mmaplab_range *r))
+{
+	struct mmaplab_range r;
+	u32 usize;
+	int ret;
+
+	ret = mmaplab_copy_arg(&r, sizeof(r), MMAPLAB_RANGE_SIZE_VER0, uarg,
+			       &usize);
+	if (ret)
+		return ret;
+	ret = op(obj, &r);
+	if (ret)
+		return ret;
+	if (put_user(r.result, (u64 __user *)(uarg +
+			offsetof(struct mmaplab_range, result))))
+		return -EFAULT;
+	return 0;
+}
+
 /*
  * Commands are matched on direction, type and number; the length of the
  * argument comes from its leading size field, so a structure that grows
@@ -113,12 +137,18 @@ static long mmaplab_ioctl(struct file *file, unsigned int cmd,
 		return mmaplab_ioctl_configure(obj, uarg);
 	if (mmaplab_cmd_is(cmd, MMAPLAB_IOC_STATS))
 		return mmaplab_ioctl_stats(obj, uarg);
+	if (mmaplab_cmd_is(cmd, MMAPLAB_IOC_GUARD))
+		return mmaplab_ioctl_range(obj, uarg, mmaplab_obj_guard);
+	if (mmaplab_cmd_is(cmd, MMAPLAB_IOC_INVALIDATE))
+		return mmaplab_ioctl_range(obj, uarg, mmaplab_obj_invalidate);
+	if (mmaplab_cmd_is(cmd, MMAPLAB_IOC_CLEAN))
+		return mmaplab_ioctl_range(obj, uarg, mmaplab_obj_clean);
 	return -ENOTTY;
 }
 
 static int mmaplab_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	return mmaplab_vma_attach(file->private_data, vma);
+	return mmaplab_obj_mmap(file->private_data, vma);
 }
 
 static const struct file_operations mmaplab_fops = {

@@ -30,9 +30,15 @@ static int __init mmaplab_init(void)
 {
 	int ret;
 
+	ret = mmaplab_fs_init();
+	if (ret) {
+		pr_err("cannot mount the internal filesystem: %d\n", ret);
+		return ret;
+	}
 	ret = mmaplab_dev_register();
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", MMAPLAB_DEVICE_NAME, ret);
+		mmaplab_fs_exit();
 		return ret;
 	}
 	pr_info("ready: /dev/%s, max_pages %lu, max_total_pages %lu\n",
@@ -46,6 +52,7 @@ static int __init mmaplab_init(void)
 static void __exit mmaplab_exit(void)
 {
 	mmaplab_dev_unregister();
+	mmaplab_fs_exit();
 	/* .owner pins the module while any file or mapping exists. */
 	WARN_ON(atomic_long_read(&mmaplab_live_objects));
 	WARN_ON(atomic_long_read(&mmaplab_live_pages));

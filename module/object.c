@@ -1,18 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * object.c - a lab object: creation, configuration, reference counting,
- * statistics and destruction.
+ * object.c - a lab object: creation, configuration, mmap dispatch,
+ * reference counting, statistics and destruction.
  *
  * An object is created by open() and lives while its file or any VMA
  * holds a reference.  This file owns the object's configuration and the
- * module-wide budget; it must not look at page tables (vmops.c) or at the
- * way pages are allocated (backing_*.c).
+ * module-wide budget; it must not look at page tables (vmops.c, ranges.c)
+ * or at the way a backing provides pages (backing_*.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
+#include <linux/fs.h>
 #include <linux/slab.h>
 
 #include "mmaplab.h"
+
+static const struct mmaplab_backing_ops *const mmaplab_backings[] = {
+	[MMAPLAB_BACKING_PAGES]	= &mmaplab_backing_pages,
+	[MMAPLAB_BACKING_SHMEM]	= &mmaplab_backing_shmem,
+	[MMAPLAB_BACKING_ZERO]	= &mmaplab_backing_zero,
+	[MMAPLAB_BACKING_PFN]	= &mmaplab_backing_pfn,
+};
 
 struct mmaplab_obj *mmaplab_obj_create(void)
 {
@@ -22,8 +31,14 @@ struct mmaplab_obj *mmaplab_obj_create(void)
 	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
 	if (!obj)
 		return NULL;
+	obj->inode = mmaplab_fs_new_inode();
+	if (IS_ERR(obj->inode)) {
+		kfree(obj);
+		return NULL;
+	}
 	kref_init(&obj->ref);
 	mutex_init(&obj->lock);
+	init_rwsem(&obj->inval);
 	xa_init(&obj->pages);
 	atomic_long_set(&obj->resident, 0);
 	atomic_long_set(&obj->vmas_live, 0);
@@ -38,13 +53,28 @@ void mmaplab_obj_get(struct mmaplab_obj *obj)
 	kref_get(&obj->ref);
 }
 
+/* Undo what configuring set up (the reservation stays with the caller). */
+static void mmaplab_obj_unconfigure(struct mmaplab_obj *obj)
+{
+	if (obj->ops && obj->ops->teardown)
+		obj->ops->teardown(obj);
+	bitmap_free(obj->guard);
+	bitmap_free(obj->dirty);
+	obj->guard = NULL;
+	obj->dirty = NULL;
+	obj->ops = NULL;
+}
+
 static void mmaplab_obj_release(struct kref *ref)
 {
 	struct mmaplab_obj *obj = container_of(ref, struct mmaplab_obj, ref);
 
+	mmaplab_obj_unconfigure(obj);
 	mmaplab_pages_release_all(obj);
 	if (obj->configured)
 		atomic_long_sub(obj->nr_pages, &mmaplab_reserved_pages);
+	kfree(obj->lost);
+	iput(obj->inode);
 	mutex_destroy(&obj->lock);
 	kfree(obj);
 	if (mmaplab_injected(MMAPLAB_BUG_UAF) &&
@@ -73,34 +103,84 @@ static bool mmaplab_reserve(unsigned long nr)
 int mmaplab_obj_configure(struct mmaplab_obj *obj,
 			  const struct mmaplab_config *cfg)
 {
+	const struct mmaplab_backing_ops *ops;
+	unsigned long *guard, *dirty;
 	int ret = 0;
 
-	if (cfg->backing != MMAPLAB_BACKING_PAGES)
+	if (!cfg->backing || cfg->backing > MMAPLAB_BACKING_MAX)
+		return -EINVAL;
+	ops = mmaplab_backings[cfg->backing];
+	if (cfg->flags & ~ops->flags)
 		return -EINVAL;
 	if (!cfg->nr_pages)
 		return -EINVAL;
 	if (cfg->nr_pages > READ_ONCE(mmaplab_max_pages))
 		return -EFBIG;
 
+	guard = bitmap_zalloc(cfg->nr_pages, GFP_KERNEL_ACCOUNT);
+	dirty = bitmap_zalloc(cfg->nr_pages, GFP_KERNEL_ACCOUNT);
+	if (!guard || !dirty) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+
 	mutex_lock(&obj->lock);
 	if (obj->mapped) {
 		ret = -EBUSY;
-		goto out;
+		goto out_unlock;
 	}
 	/* Reserve the new size before giving back the old one. */
 	if (!mmaplab_reserve(cfg->nr_pages)) {
 		ret = -ENOSPC;
-		goto out;
+		goto out_unlock;
 	}
-	if (obj->configured)
+	if (obj->configured) {
+		mmaplab_obj_unconfigure(obj);
 		atomic_long_sub(obj->nr_pages, &mmaplab_reserved_pages);
+		obj->configured = false;
+	}
+	obj->ops = ops;
+	obj->backing = cfg->backing;
+	obj->flags = cfg->flags;
+	obj->nr_pages = cfg->nr_pages;
+	obj->guard = guard;
+	obj->dirty = dirty;
+	guard = NULL;
+	dirty = NULL;
+	i_size_write(obj->inode, (loff_t)obj->nr_pages << PAGE_SHIFT);
+	ret = ops->setup ? ops->setup(obj) : 0;
+	if (ret) {
+		mmaplab_obj_unconfigure(obj);
+		atomic_long_sub(cfg->nr_pages, &mmaplab_reserved_pages);
+		goto out_unlock;
+	}
 	if (mmaplab_injected(MMAPLAB_BUG_LEAK))
 		obj->lost = kmalloc(256, GFP_KERNEL);
-	obj->backing = cfg->backing;
-	obj->nr_pages = cfg->nr_pages;
 	obj->configured = true;
-out:
+out_unlock:
 	mutex_unlock(&obj->lock);
+out_free:
+	bitmap_free(guard);
+	bitmap_free(dirty);
+	return ret;
+}
+
+int mmaplab_obj_mmap(struct mmaplab_obj *obj, struct vm_area_struct *vma)
+{
+	int ret;
+
+	mutex_lock(&obj->lock);
+	if (!obj->configured) {
+		mutex_unlock(&obj->lock);
+		return -EINVAL;
+	}
+	/* From here on the configuration is frozen. */
+	obj->mapped = true;
+	mutex_unlock(&obj->lock);
+
+	ret = obj->ops->mmap(obj, vma);
+	if (!ret)
+		mmaplab_count(obj, MMAPLAB_CNT_MMAPS);
 	return ret;
 }
 
@@ -114,31 +194,43 @@ static u64 mmaplab_read_counter(struct mmaplab_obj *obj,
 void mmaplab_obj_fill_stats(struct mmaplab_obj *obj,
 			    struct mmaplab_stats *st, bool reset)
 {
+#define CNT(c) mmaplab_read_counter(obj, MMAPLAB_CNT_##c, reset)
 	mutex_lock(&obj->lock);
 	st->backing = obj->backing;
+	st->config_flags = obj->flags;
 	st->nr_pages = obj->nr_pages;
+	if (obj->configured) {
+		st->pages_dirty = bitmap_weight(obj->dirty, obj->nr_pages);
+		st->pages_guarded = bitmap_weight(obj->guard, obj->nr_pages);
+	}
+	st->pages_resident = obj->shmem ? obj->shmem->f_mapping->nrpages :
+					  atomic_long_read(&obj->resident);
 	mutex_unlock(&obj->lock);
 
 	st->abi_version = MMAPLAB_ABI_VERSION;
-	st->mmaps = mmaplab_read_counter(obj, MMAPLAB_CNT_MMAPS, reset);
-	st->vma_opens = mmaplab_read_counter(obj, MMAPLAB_CNT_VMA_OPENS, reset);
-	st->vma_closes = mmaplab_read_counter(obj, MMAPLAB_CNT_VMA_CLOSES,
-					      reset);
-	st->faults = mmaplab_read_counter(obj, MMAPLAB_CNT_FAULTS, reset);
-	st->faults_read = mmaplab_read_counter(obj, MMAPLAB_CNT_FAULTS_READ,
-					       reset);
-	st->faults_write = mmaplab_read_counter(obj, MMAPLAB_CNT_FAULTS_WRITE,
-						reset);
-	st->faults_cow = mmaplab_read_counter(obj, MMAPLAB_CNT_FAULTS_COW,
-					      reset);
-	st->faults_shared = mmaplab_read_counter(obj, MMAPLAB_CNT_FAULTS_SHARED,
-						 reset);
-	st->faults_sigbus = mmaplab_read_counter(obj, MMAPLAB_CNT_FAULTS_SIGBUS,
-						 reset);
-	st->pages_allocated =
-		mmaplab_read_counter(obj, MMAPLAB_CNT_PAGES_ALLOCATED, reset);
+	st->mmaps = CNT(MMAPS);
+	st->vma_opens = CNT(VMA_OPENS);
+	st->vma_closes = CNT(VMA_CLOSES);
+	st->faults = CNT(FAULTS);
+	st->faults_read = CNT(FAULTS_READ);
+	st->faults_write = CNT(FAULTS_WRITE);
+	st->faults_cow = CNT(FAULTS_COW);
+	st->faults_shared = CNT(FAULTS_SHARED);
+	st->faults_sigbus = CNT(FAULTS_SIGBUS);
+	st->pages_allocated = CNT(PAGES_ALLOCATED);
+	st->may_splits = CNT(MAY_SPLITS);
+	st->mremaps = CNT(MREMAPS);
+	st->mprotects = CNT(MPROTECTS);
+	st->map_pages = CNT(MAP_PAGES);
+	st->map_pages_mapped = CNT(MAP_PAGES_MAPPED);
+	st->page_mkwrites = CNT(PAGE_MKWRITES);
+	st->pfn_mkwrites = CNT(PFN_MKWRITES);
+	st->accesses = CNT(ACCESSES);
+	st->faults_sigsegv = CNT(FAULTS_SIGSEGV);
+	st->invalidations = CNT(INVALIDATIONS);
+	st->pages_replaced = CNT(PAGES_REPLACED);
 	st->vmas_live = atomic_long_read(&obj->vmas_live);
-	st->pages_resident = atomic_long_read(&obj->resident);
+#undef CNT
 
 	st->live_objects = atomic_long_read(&mmaplab_live_objects);
 	st->live_pages = atomic_long_read(&mmaplab_live_pages);

@@ -14,17 +14,32 @@ pass=0 fail=0 skip=0 n=0
 cat > "$tmp/t.c" <<'SRC'
 #include <linux/mmaplab.h>
 #ifdef __cplusplus
-static_assert(sizeof(struct mmaplab_config) == MMAPLAB_CONFIG_SIZE_VER0, "config size");
-static_assert(sizeof(struct mmaplab_stats) == MMAPLAB_STATS_SIZE_VER0, "stats size");
+#include <cstddef>
+#define ASSERT(e, m) static_assert(e, m)
 #else
-_Static_assert(sizeof(struct mmaplab_config) == MMAPLAB_CONFIG_SIZE_VER0, "config size");
-_Static_assert(sizeof(struct mmaplab_stats) == MMAPLAB_STATS_SIZE_VER0, "stats size");
+#include <stddef.h>
+#define ASSERT(e, m) _Static_assert(e, m)
 #endif
+/* Each version's size, and each version ending where the next begins. */
+ASSERT(sizeof(struct mmaplab_config) == MMAPLAB_CONFIG_SIZE_VER0, "config size");
+ASSERT(sizeof(struct mmaplab_stats) == MMAPLAB_STATS_SIZE_VER1, "stats size");
+ASSERT(offsetof(struct mmaplab_stats, config_flags) == MMAPLAB_STATS_SIZE_VER0,
+       "stats version 0 ends where version 1 begins");
+ASSERT(sizeof(struct mmaplab_range) == MMAPLAB_RANGE_SIZE_VER0, "range size");
+ASSERT(offsetof(struct mmaplab_range, result) == 32, "range result");
 int main(void)
 {
-	unsigned long cmds[] = { MMAPLAB_IOC_CONFIGURE, MMAPLAB_IOC_STATS };
+	unsigned long cmds[] = { MMAPLAB_IOC_CONFIGURE, MMAPLAB_IOC_STATS,
+				 MMAPLAB_IOC_GUARD, MMAPLAB_IOC_INVALIDATE,
+				 MMAPLAB_IOC_CLEAN };
 	enum mmaplab_backing b = MMAPLAB_BACKING_PAGES;
-	return (int)(cmds[0] == cmds[1]) + (int)(b == MMAPLAB_BACKING_NONE);
+	unsigned int i, j;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		for (j = 0; j < i; j++)
+			if (cmds[i] == cmds[j])
+				return 1;
+	return b == MMAPLAB_BACKING_NONE;
 }
 SRC
 cp "$tmp/t.c" "$tmp/t.cc"
