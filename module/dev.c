@@ -158,6 +158,8 @@ static const struct file_operations mmaplab_fops = {
 	.unlocked_ioctl	= mmaplab_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= mmaplab_mmap,
+	/* msync(MS_SYNC) of a shared mapping: nothing to write back. */
+	.fsync		= noop_fsync,
 	.llseek		= noop_llseek,
 };
 
