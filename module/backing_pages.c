@@ -152,8 +152,9 @@ const struct mmaplab_backing_ops mmaplab_backing_pages = {
 static int mmaplab_pfn_mmap(struct mmaplab_obj *obj, struct vm_area_struct *vma)
 {
 	/*
-	 * A writable private mapping would need copy-on-write of page frames
-	 * the kernel knows nothing about (no struct page is mapped); like
+	 * A private mapping may copy on write (MAP_PRIVATE keeps VM_MAYWRITE
+	 * even on a read-only descriptor: mprotect() may make it writable),
+	 * which needs the struct pages a PFN map does not have.  Like
 	 * /dev/mem, refuse it (is_cow_mapping).
 	 */
 	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE)

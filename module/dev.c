@@ -69,7 +69,8 @@ static long mmaplab_ioctl_configure(struct mmaplab_obj *obj,
 			       uarg, &usize);
 	if (ret)
 		return ret;
-	if (cfg.flags || cfg.__pad)
+	/* Flags are checked against what the chosen backing can honour. */
+	if (cfg.__pad)
 		return -EINVAL;
 	return mmaplab_obj_configure(obj, &cfg);
 }

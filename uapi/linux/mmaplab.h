@@ -44,7 +44,9 @@
  *                         plain anonymous memory; the object holds no pages
  * @MMAPLAB_BACKING_PFN:   a VM_PFNMAP | VM_IO mapping of module-owned memory,
  *                         inserted by PFN (no struct page is mapped);
- *                         writable MAP_PRIVATE mappings are refused (-EINVAL)
+ *                         MAP_PRIVATE mappings are refused (-EINVAL): any
+ *                         private mapping may become writable and copy on
+ *                         write, which needs struct pages
  */
 enum mmaplab_backing {
 	MMAPLAB_BACKING_NONE	= 0,
