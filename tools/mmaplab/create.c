@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * create.c - "mmaplab create": configure a lab object, map it, touch its
- * pages (optionally fork a child that touches them too), read back what
- * the parent sees, and print the object's counters.
+ * pages (optionally fork a child that touches them too), optionally apply
+ * one range operation (guard, invalidate, clean) and touch again, read
+ * back what the parent sees, and print the object's counters.
  *
  * Every access to the mapping goes through guarded_access(), which turns a
  * SIGBUS or SIGSEGV raised by that access into a result instead of a
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -41,8 +43,30 @@ static const char *const touch_names[] = {
 	[TOUCH_WRITE]	= "write",
 };
 
+/* The range operations, in the order of enum range_op. */
+enum range_op {
+	OP_NONE,
+	OP_GUARD,
+	OP_INVALIDATE,
+	OP_CLEAN,
+};
+
+static const struct {
+	const char *name;	/* the option without "--", the JSON "op" */
+	const char *ioctl;
+	unsigned long cmd;
+} range_ops[] = {
+	[OP_NONE]	= { "none", NULL, 0 },
+	[OP_GUARD]	= { "guard", "MMAPLAB_IOC_GUARD", MMAPLAB_IOC_GUARD },
+	[OP_INVALIDATE]	= { "invalidate", "MMAPLAB_IOC_INVALIDATE",
+			    MMAPLAB_IOC_INVALIDATE },
+	[OP_CLEAN]	= { "clean", "MMAPLAB_IOC_CLEAN", MMAPLAB_IOC_CLEAN },
+};
+
 struct create_opts {
 	uint64_t pages;
+	uint32_t backing;	/* enum mmaplab_backing */
+	uint32_t flags;		/* MMAPLAB_CONFIG_* */
 	uint64_t offset;
 	uint64_t length;
 	uint64_t hold;
@@ -53,6 +77,24 @@ struct create_opts {
 	bool fork;
 	enum touch child_touch;
 	bool child_touch_set;
+	enum range_op op;
+	uint64_t range_pgoff;	/* first object page of the range */
+	uint64_t range_pages;	/* pages in the range, 0: to the object's end */
+	int replace;		/* --replace byte, or -1 */
+};
+
+/*
+ * Module callbacks that accesses to one page caused: the difference of two
+ * MMAPLAB_IOC_STATS snapshots taken around them.
+ */
+struct calls {
+	uint64_t faults;
+	uint64_t faults_sigbus;
+	uint64_t faults_sigsegv;
+	uint64_t map_pages;
+	uint64_t map_pages_mapped;
+	uint64_t page_mkwrites;
+	uint64_t pfn_mkwrites;
 };
 
 /* What happened to one page of the mapping. */
@@ -62,6 +104,17 @@ struct page_result {
 	int child_sees;		/* byte the child saw after its touch, or -1 */
 	int parent_sig;		/* signal raised by the parent's read-back */
 	int parent_sees;	/* byte the parent read back, or -1 */
+	/* With a range operation: */
+	bool in_range;		/* the page's object page is in the range */
+	int again_sig;		/* signal raised by the touch after the op */
+	struct calls calls;	/* callbacks of the touch again + read-back */
+};
+
+/* What the range operation did, for the report. */
+struct range_result {
+	uint64_t result;	/* struct mmaplab_range.result */
+	enum touch again;	/* the parent's touch after the op */
+	struct mmaplab_stats before;	/* the object's stats before the op */
 };
 
 /* Written by the child into a shared anonymous mapping. */
@@ -82,14 +135,25 @@ static void create_usage(FILE *f)
 	fputs("Usage: mmaplab [GLOBAL OPTIONS] create [OPTIONS]\n"
 	      "\n"
 	      "Open the device (a fresh lab object), configure it with --pages pages of\n"
-	      "backing 'pages', mmap() it, touch each mapped page, optionally fork a\n"
-	      "child that touches them too, then read back byte 0 of each page as the\n"
-	      "parent sees it and print the object's counters and the module-wide\n"
-	      "figures.  A write stores 'P' (parent) or 'C' (child) at the start of a\n"
-	      "page.  A page whose access raises SIGBUS or SIGSEGV is reported as such.\n"
+	      "--backing, mmap() it and run these steps, then print what each page\n"
+	      "gave, the object's counters and the module-wide figures:\n"
+	      "  1. the parent touches each mapped page (--touch);\n"
+	      "  2. with --fork, a child touches them too (--child-touch) and exits;\n"
+	      "  3. with --guard, --invalidate or --clean, that ioctl on the object;\n"
+	      "  4. after --guard or --clean, the parent touches each page again;\n"
+	      "  5. the parent reads back byte 0 of each page.\n"
+	      "A write stores 'P' (parent) or 'C' (child) at the start of a page.  A\n"
+	      "page whose access raises SIGBUS or SIGSEGV is reported as such.\n"
 	      "\n"
 	      "Options:\n"
 	      "  -n, --pages N           size of the object in pages (default 4)\n"
+	      "  -b, --backing KIND      where its pages come from: pages (default),\n"
+	      "                          shmem, zero or pfn\n"
+	      "      --fault-around      flag: a read fault also maps resident pages\n"
+	      "                          around it (->map_pages; backing pages)\n"
+	      "      --write-notify      flag: the module hears of the first write to\n"
+	      "                          each clean shared page (->page_mkwrite,\n"
+	      "                          ->pfn_mkwrite; backings pages and pfn)\n"
 	      "  -m, --map MODE          private or shared (default shared)\n"
 	      "  -p, --prot PROT         none, or letters of r, w, x (default rw)\n"
 	      "  -t, --touch HOW         parent's touch: none, read, write (default write)\n"
@@ -105,10 +169,32 @@ static void create_usage(FILE *f)
 	      "                          and the mapping's address first\n"
 	      "  -h, --help              show this help and exit\n"
 	      "\n"
+	      "Range operations (at most one; RANGE is object pages PGOFF[:N]: N pages\n"
+	      "from PGOFF, 1 if N is not given, to the object's end if N is 0):\n"
+	      "      --guard RANGE       install guard pages: every access there raises\n"
+	      "                          SIGSEGV, private copies are dropped too\n"
+	      "      --invalidate [RANGE]\n"
+	      "                          remove the page-table entries that map the\n"
+	      "                          object's pages, in every process (private\n"
+	      "                          copies stay), so the next access faults again;\n"
+	      "                          default: the whole object\n"
+	      "      --replace BYTE      with --invalidate: first give the range new\n"
+	      "                          content, every byte BYTE (0-255, 0xNN, or one\n"
+	      "                          character such as A)\n"
+	      "      --clean [RANGE]     mark the range clean and write-protect it, so\n"
+	      "                          the next write is notified again; needs\n"
+	      "                          --write-notify; default: the whole object\n"
+	      "  The touch again of step 4 is --touch, or a read when --touch is none.\n"
+	      "\n"
 	      "Exit status: 0 success (also when pages raised signals), 1 an ioctl,\n"
 	      "mmap or fork failed, 2 usage error, 3 device unavailable.\n"
 	      "\n"
-	      "Example: mmaplab create --map private --fork --pages 2 --length 3\n",
+	      "Examples:\n"
+	      "  mmaplab create --map private --fork --pages 2 --length 3\n"
+	      "  mmaplab create --backing shmem --map private --fork\n"
+	      "  mmaplab create --guard 1:2\n"
+	      "  mmaplab create --invalidate --replace 0x41\n"
+	      "  mmaplab create --write-notify --clean\n",
 	      f);
 }
 
@@ -175,10 +261,106 @@ static const char *map_name(int map)
 	return map == MAP_SHARED ? "shared" : "private";
 }
 
+/* A non-negative decimal integer filling [s, end); false if it is not. */
+static bool parse_dec(const char *s, const char *end, uint64_t *val)
+{
+	uint64_t v = 0;
+
+	if (s == end)
+		return false;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*val = v;
+	return true;
+}
+
+/* RANGE of option @opt: PGOFF or PGOFF:N (N 0: to the object's end). */
+static int parse_range(const char *opt, const char *arg, struct create_opts *o)
+{
+	const char *colon = strchr(arg, ':');
+	const char *end = arg + strlen(arg);
+
+	o->range_pages = 1;
+	if (!parse_dec(arg, colon ? colon : end, &o->range_pgoff) ||
+	    (colon && !parse_dec(colon + 1, end, &o->range_pages)))
+		return ml_usage_error("create", "invalid %s value '%s' (expected object pages PGOFF or PGOFF:N, non-negative decimal integers)",
+				      opt, arg);
+	return 0;
+}
+
+/* BYTE of --replace: 0..255 in decimal, 0xNN, or one non-digit character. */
+static int parse_byte(const char *arg, int *byte)
+{
+	const char *end = arg + strlen(arg);
+	uint64_t v;
+
+	if (arg[0] && !arg[1] && (arg[0] < '0' || arg[0] > '9')) {
+		*byte = (unsigned char)arg[0];
+		return 0;
+	}
+	if ((arg[0] == '0' && (arg[1] == 'x' || arg[1] == 'X')) && arg[2] &&
+	    strspn(arg + 2, "0123456789abcdefABCDEF") == strlen(arg + 2) &&
+	    strlen(arg + 2) <= 2) {
+		*byte = (int)strtol(arg + 2, NULL, 16);
+		return 0;
+	}
+	if (parse_dec(arg, end, &v) && v <= 0xff) {
+		*byte = (int)v;
+		return 0;
+	}
+	return ml_usage_error("create", "invalid --replace value '%s' (expected a byte: 0 to 255, 0x00 to 0xff, or one character such as A)",
+			      arg);
+}
+
+/*
+ * The optional RANGE of --invalidate and --clean: "--clean=1:2", or the
+ * next argument when it starts with a digit ("--clean 1:2").
+ */
+static int parse_opt_range(const char *opt, int argc, char **argv,
+			   struct create_opts *o)
+{
+	const char *arg = optarg;
+
+	if (!arg && optind < argc && argv[optind][0] >= '0' &&
+	    argv[optind][0] <= '9')
+		arg = argv[optind++];
+	if (!arg) {
+		o->range_pgoff = 0;
+		o->range_pages = 0;
+		return 0;
+	}
+	return parse_range(opt, arg, o);
+}
+
+static int set_op(struct create_opts *o, enum range_op op)
+{
+	if (o->op != OP_NONE && o->op != op)
+		return ml_usage_error("create", "--%s and --%s cannot be combined: give at most one range operation",
+				      range_ops[o->op].name, range_ops[op].name);
+	o->op = op;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct create_opts *o)
 {
+	enum {
+		OPT_FAULT_AROUND = 256,
+		OPT_WRITE_NOTIFY,
+		OPT_GUARD,
+		OPT_INVALIDATE,
+		OPT_REPLACE,
+		OPT_CLEAN,
+	};
 	static const struct option longopts[] = {
 		{ "pages",	 required_argument, NULL, 'n' },
+		{ "backing",	 required_argument, NULL, 'b' },
+		{ "fault-around", no_argument,	    NULL, OPT_FAULT_AROUND },
+		{ "write-notify", no_argument,	    NULL, OPT_WRITE_NOTIFY },
 		{ "map",	 required_argument, NULL, 'm' },
 		{ "prot",	 required_argument, NULL, 'p' },
 		{ "touch",	 required_argument, NULL, 't' },
@@ -186,6 +368,10 @@ static int parse_args(int argc, char **argv, struct create_opts *o)
 		{ "child-touch", required_argument, NULL, 'c' },
 		{ "offset",	 required_argument, NULL, 'o' },
 		{ "length",	 required_argument, NULL, 'l' },
+		{ "guard",	 required_argument, NULL, OPT_GUARD },
+		{ "invalidate",	 optional_argument, NULL, OPT_INVALIDATE },
+		{ "replace",	 required_argument, NULL, OPT_REPLACE },
+		{ "clean",	 optional_argument, NULL, OPT_CLEAN },
 		{ "hold",	 required_argument, NULL, 'H' },
 		{ "help",	 no_argument,	    NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -194,13 +380,25 @@ static int parse_args(int argc, char **argv, struct create_opts *o)
 	const uint64_t max_off = sizeof(off_t) == 8 ? INT64_MAX : INT32_MAX;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "n:m:p:t:fc:o:l:H:h", longopts,
+	while ((c = getopt_long(argc, argv, "n:b:m:p:t:fc:o:l:H:h", longopts,
 				NULL)) != -1) {
 		ret = 0;
 		switch (c) {
 		case 'n':
 			ret = ml_parse_u64("create", "--pages", optarg,
 					   UINT64_MAX, &o->pages);
+			break;
+		case 'b':
+			o->backing = ml_backing_parse(optarg);
+			if (!o->backing)
+				ret = ml_usage_error("create", "invalid --backing value '%s' (expected pages, shmem, zero or pfn)",
+						     optarg);
+			break;
+		case OPT_FAULT_AROUND:
+			o->flags |= MMAPLAB_CONFIG_FAULT_AROUND;
+			break;
+		case OPT_WRITE_NOTIFY:
+			o->flags |= MMAPLAB_CONFIG_WRITE_NOTIFY;
 			break;
 		case 'm':
 			if (!strcmp(optarg, "shared"))
@@ -234,6 +432,25 @@ static int parse_args(int argc, char **argv, struct create_opts *o)
 					   SIZE_MAX / page_size, &o->length);
 			o->length_set = true;
 			break;
+		case OPT_GUARD:
+			ret = set_op(o, OP_GUARD);
+			if (!ret)
+				ret = parse_range("--guard", optarg, o);
+			break;
+		case OPT_INVALIDATE:
+			ret = set_op(o, OP_INVALIDATE);
+			if (!ret)
+				ret = parse_opt_range("--invalidate", argc,
+						      argv, o);
+			break;
+		case OPT_REPLACE:
+			ret = parse_byte(optarg, &o->replace);
+			break;
+		case OPT_CLEAN:
+			ret = set_op(o, OP_CLEAN);
+			if (!ret)
+				ret = parse_opt_range("--clean", argc, argv, o);
+			break;
 		case 'H':
 			ret = ml_parse_u64("create", "--hold", optarg,
 					   INT32_MAX, &o->hold);
@@ -252,6 +469,8 @@ static int parse_args(int argc, char **argv, struct create_opts *o)
 				      argv[optind]);
 	if (o->child_touch_set && !o->fork)
 		return ml_usage_error("create", "--child-touch needs --fork");
+	if (o->replace >= 0 && o->op != OP_INVALIDATE)
+		return ml_usage_error("create", "--replace needs --invalidate");
 	if (!o->length_set) {
 		if (o->pages > SIZE_MAX / page_size)
 			return ml_usage_error("create", "--pages %" PRIu64 " is too large to map (give a smaller --length)",
@@ -410,9 +629,119 @@ static void describe_child(char *buf, size_t size, const struct child_status *cs
 		snprintf(buf, size, "ended (wait status 0x%x)", cs->status);
 }
 
+/* ------------------------------------------------------ range helpers */
+
+/* The object pages the range covers: [*first, *first + *n). */
+static void range_span(const struct create_opts *o, uint64_t *first,
+		       uint64_t *n)
+{
+	*first = o->range_pgoff;
+	if (o->range_pages)
+		*n = o->range_pages;
+	else
+		*n = o->range_pgoff < o->pages ? o->pages - o->range_pgoff : 0;
+}
+
+static bool page_in_range(const struct create_opts *o, uint64_t obj_page)
+{
+	uint64_t first, n;
+
+	range_span(o, &first, &n);
+	return obj_page < o->pages && obj_page >= first &&
+	       obj_page - first < n;
+}
+
+/* "object page 3" or "object pages 1-2" */
+static void fmt_span(const struct create_opts *o, char *buf, size_t size)
+{
+	uint64_t first, n;
+
+	range_span(o, &first, &n);
+	if (n == 1)
+		snprintf(buf, size, "object page %" PRIu64, first);
+	else
+		snprintf(buf, size, "object pages %" PRIu64 "-%" PRIu64, first,
+			 first + n - 1);
+}
+
+/* "0x41 ('A')", "0 (a zero byte)" */
+static void fmt_fill(int b, char *buf, size_t size)
+{
+	if (b == 0)
+		snprintf(buf, size, "0x00 (zero bytes)");
+	else if (b > 0x20 && b < 0x7f)
+		snprintf(buf, size, "0x%02x ('%c')", b, b);
+	else
+		snprintf(buf, size, "0x%02x", b);
+}
+
+static void calls_add(struct calls *c, const struct mmaplab_stats *a,
+		      const struct mmaplab_stats *b)
+{
+	c->faults += b->faults - a->faults;
+	c->faults_sigbus += b->faults_sigbus - a->faults_sigbus;
+	c->faults_sigsegv += b->faults_sigsegv - a->faults_sigsegv;
+	c->map_pages += b->map_pages - a->map_pages;
+	c->map_pages_mapped += b->map_pages_mapped - a->map_pages_mapped;
+	c->page_mkwrites += b->page_mkwrites - a->page_mkwrites;
+	c->pfn_mkwrites += b->pfn_mkwrites - a->pfn_mkwrites;
+}
+
+/* Append ", " and "NAME" (n == 1) or "N NAMEs" to @buf, when n > 0. */
+static void add_call(char *buf, size_t size, uint64_t n, const char *name)
+{
+	size_t len = strlen(buf);
+
+	if (!n || len >= size)
+		return;
+	if (n == 1)
+		snprintf(buf + len, size - len, "%s%s", len ? ", " : "", name);
+	else
+		snprintf(buf + len, size - len, "%s%" PRIu64 " %ss",
+			 len ? ", " : "", n, name);
+}
+
+/* Append " (SIG)" or " (N SIG)" to @buf, when @n of @faults raised it. */
+static void add_fault_sig(char *buf, size_t size, uint64_t n, uint64_t faults,
+			  const char *sig)
+{
+	size_t len = strlen(buf);
+
+	if (!n || len >= size)
+		return;
+	if (n == faults)
+		snprintf(buf + len, size - len, " (%s)", sig);
+	else
+		snprintf(buf + len, size - len, " (%" PRIu64 " %s)", n, sig);
+}
+
+/* "fault (SIGSEGV)", "map_pages (+3 mapped)", "fault, page_mkwrite", "none" */
+static const char *fmt_calls(const struct calls *c, char *buf, size_t size)
+{
+	size_t len;
+
+	buf[0] = '\0';
+	add_call(buf, size, c->faults, "fault");
+	add_fault_sig(buf, size, c->faults_sigbus, c->faults, "SIGBUS");
+	add_fault_sig(buf, size, c->faults_sigsegv, c->faults, "SIGSEGV");
+	add_call(buf, size, c->map_pages, "map_pages");
+	len = strlen(buf);
+	if (c->map_pages && c->map_pages_mapped && len < size)
+		snprintf(buf + len, size - len, " (+%" PRIu64 " mapped)",
+			 c->map_pages_mapped);
+	add_call(buf, size, c->page_mkwrites, "page_mkwrite");
+	add_call(buf, size, c->pfn_mkwrites, "pfn_mkwrite");
+	if (!buf[0])
+		snprintf(buf, size, "none");
+	return buf;
+}
+
+/* ------------------------------------------------------------ printing */
+
 static void print_json(const struct create_opts *o, int fd, void *addr,
 		       const struct page_result *res,
 		       const struct child_status *cs,
+		       const struct range_result *rr,
 		       const struct mmaplab_stats *st)
 {
 	const uint64_t page_size = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -426,7 +755,12 @@ static void print_json(const struct create_opts *o, int fd, void *addr,
 	json_obj_open("object");
 	json_i64("fd", fd);
 	json_u64("nr_pages", o->pages);
-	json_str("backing", ml_backing_name(MMAPLAB_BACKING_PAGES));
+	json_str("backing", ml_backing_name(o->backing));
+	json_arr_open("flags");
+	for (unsigned int i = 0; i < ML_NR_CONFIG_FLAGS; i++)
+		if (o->flags & ml_config_flag_bit(i))
+			json_str(NULL, ml_config_flag_name(i));
+	json_arr_close();
 	json_obj_close();
 
 	json_obj_open("mapping");
@@ -458,38 +792,121 @@ static void print_json(const struct create_opts *o, int fd, void *addr,
 
 	json_arr_open("pages");
 	for (uint64_t i = 0; i < o->length; i++) {
+		const struct page_result *r = &res[i];
+
 		json_obj_open(NULL);
 		json_u64("page", i);
 		json_u64("object_page", o->offset + i);
-		json_sig("touch_signal", res[i].touch_sig);
-		json_sig("child_signal", res[i].child_sig);
-		json_byte("child_sees", res[i].child_sees);
-		json_byte("parent_sees", res[i].parent_sees);
-		json_sig("signal", res[i].parent_sig);
+		json_sig("touch_signal", r->touch_sig);
+		json_sig("child_signal", r->child_sig);
+		json_byte("child_sees", r->child_sees);
+		json_byte("parent_sees", r->parent_sees);
+		json_sig("signal", r->parent_sig);
+		if (o->op != OP_NONE) {
+			json_obj_open("after_range");
+			json_bool("in_range", r->in_range);
+			json_sig("touch_again_signal", r->again_sig);
+			json_u64("faults", r->calls.faults);
+			json_u64("faults_sigbus", r->calls.faults_sigbus);
+			json_u64("faults_sigsegv", r->calls.faults_sigsegv);
+			json_u64("map_pages", r->calls.map_pages);
+			json_u64("map_pages_mapped", r->calls.map_pages_mapped);
+			json_u64("page_mkwrites", r->calls.page_mkwrites);
+			json_u64("pfn_mkwrites", r->calls.pfn_mkwrites);
+			json_obj_close();
+		} else {
+			json_null("after_range");
+		}
 		json_obj_close();
 	}
 	json_arr_close();
 
 	ml_stats_print(st, false);
 	ml_stats_print(st, true);
+
+	if (o->op != OP_NONE) {
+		json_obj_open("range");
+		json_str("op", range_ops[o->op].name);
+		json_str("ioctl", range_ops[o->op].ioctl);
+		json_arr_open("flags");
+		if (o->op == OP_GUARD)
+			json_str(NULL, "install");
+		else if (o->op == OP_INVALIDATE && o->replace >= 0)
+			json_str(NULL, "replace");
+		json_arr_close();
+		json_u64("pgoff", o->range_pgoff);
+		json_u64("nr_pages", o->range_pages);
+		json_byte("fill", o->replace);
+		json_u64("result", rr->result);
+		json_str("touch_again", rr->again == TOUCH_NONE ? NULL :
+					touch_names[rr->again]);
+		json_obj_close();
+		ml_stats_json("stats_before", &rr->before);
+	} else {
+		json_null("range");
+		json_null("stats_before");
+	}
 	json_end();
+}
+
+static void print_range_line(const struct create_opts *o,
+			     const struct range_result *rr)
+{
+	char span[64], fill[32];
+
+	fmt_span(o, span, sizeof(span));
+	switch (o->op) {
+	case OP_GUARD:
+		printf("guard: %s install on %s: the object has %" PRIu64 " guard page%s now",
+		       range_ops[o->op].ioctl, span, rr->result,
+		       rr->result == 1 ? "" : "s");
+		break;
+	case OP_INVALIDATE:
+		printf("invalidate: %s on %s", range_ops[o->op].ioctl, span);
+		if (o->replace >= 0) {
+			fmt_fill(o->replace, fill, sizeof(fill));
+			printf(", new content %s: %" PRIu64 " page%s replaced",
+			       fill, rr->result, rr->result == 1 ? "" : "s");
+		}
+		break;
+	case OP_CLEAN:
+		printf("clean: %s on %s: %" PRIu64 " dirty page%s cleaned",
+		       range_ops[o->op].ioctl, span, rr->result,
+		       rr->result == 1 ? "" : "s");
+		break;
+	default:
+		return;
+	}
+	if (rr->again != TOUCH_NONE) {
+		printf("; then the parent touches again: %s",
+		       touch_names[rr->again]);
+		if (rr->again == TOUCH_WRITE)
+			printf(" ('%c')", PARENT_PATTERN);
+	} else {
+		printf("; then the parent reads back");
+	}
+	printf("\n");
 }
 
 static void print_human(const struct create_opts *o, int fd, void *addr,
 			const struct page_result *res,
 			const struct child_status *cs,
+			const struct range_result *rr,
 			const struct mmaplab_stats *st)
 {
 	const uint64_t page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	const uint64_t end = o->offset + o->length;
+	const bool op = o->op != OP_NONE;
+	const bool again = op && rr->again != TOUCH_NONE;
 	struct out_table *t;
-	char prot[4], buf[64];
+	char prot[4], buf[128], title[64];
 	unsigned int col = 0;
 
-	printf("object: %" PRIu64 " page%s, backing %s, mapped %s %s at %p, fd %d\n",
+	printf("object: %" PRIu64 " page%s, backing %s, flags %s, mapped %s %s at %p, fd %d\n",
 	       o->pages, o->pages == 1 ? "" : "s",
-	       ml_backing_name(MMAPLAB_BACKING_PAGES), map_name(o->map),
-	       prot_name(o->prot, prot), addr, fd);
+	       ml_backing_name(o->backing),
+	       ml_config_flags_str(o->flags, ",", buf, sizeof(buf)),
+	       map_name(o->map), prot_name(o->prot, prot), addr, fd);
 	printf("mapping: %" PRIu64 " page%s (%" PRIu64 " bytes) from object page %" PRIu64,
 	       o->length, o->length == 1 ? "" : "s", o->length * page_size,
 	       o->offset);
@@ -508,9 +925,12 @@ static void print_human(const struct create_opts *o, int fd, void *addr,
 			printf(" ('%c')", CHILD_PATTERN);
 		printf(", %s", buf);
 	}
-	printf("\n\n");
+	printf("\n");
+	print_range_line(o, rr);
+	printf("\n");
 
-	t = out_table_new(o->fork ? 7 : 5);
+	t = out_table_new(5 + (o->fork ? 2 : 0) + (op ? 2 : 0) +
+			  (again ? 1 : 0));
 	out_table_col(t, col++, "page", true);
 	out_table_col(t, col++, "obj page", true);
 	out_table_col(t, col++, "touch", false);
@@ -518,34 +938,65 @@ static void print_human(const struct create_opts *o, int fd, void *addr,
 		out_table_col(t, col++, "child touch", false);
 		out_table_col(t, col++, "child sees", false);
 	}
+	if (op)
+		out_table_col(t, col++, "range", false);
+	if (again)
+		out_table_col(t, col++, "touch again", false);
 	out_table_col(t, col++, "parent sees", false);
 	out_table_col(t, col++, "signal", false);
+	if (op) {
+		snprintf(title, sizeof(title), "calls after %s",
+			 range_ops[o->op].name);
+		out_table_col(t, col++, title, false);
+	}
 	for (uint64_t i = 0; i < o->length; i++) {
+		const struct page_result *r = &res[i];
+
 		out_table_row(t);
 		out_table_cell(t, OC_NONE, "%" PRIu64, i);
 		out_table_cell(t, o->offset + i >= o->pages ? OC_RED : OC_NONE,
 			       "%" PRIu64, o->offset + i);
-		sig_cell(t, res[i].touch_sig, o->touch != TOUCH_NONE);
+		sig_cell(t, r->touch_sig, o->touch != TOUCH_NONE);
 		if (o->fork) {
-			sig_cell(t, res[i].child_sig,
+			sig_cell(t, r->child_sig,
 				 o->child_touch != TOUCH_NONE);
-			fmt_byte(buf, sizeof(buf), res[i].child_sees);
-			out_table_cell(t, byte_color(res[i].child_sees), "%s",
+			fmt_byte(buf, sizeof(buf), r->child_sees);
+			out_table_cell(t, byte_color(r->child_sees), "%s",
 				       buf);
 		}
-		fmt_byte(buf, sizeof(buf), res[i].parent_sees);
-		out_table_cell(t, byte_color(res[i].parent_sees), "%s", buf);
-		if (res[i].parent_sig)
+		if (op) {
+			if (r->in_range)
+				out_table_cell(t, OC_BOLD, "%s",
+					       range_ops[o->op].name);
+			else
+				out_table_cell(t, OC_DIM, "-");
+		}
+		if (again)
+			sig_cell(t, r->again_sig, true);
+		fmt_byte(buf, sizeof(buf), r->parent_sees);
+		out_table_cell(t, byte_color(r->parent_sees), "%s", buf);
+		if (r->parent_sig)
 			out_table_cell(t, OC_RED, "%s",
-				       ml_signame(res[i].parent_sig));
+				       ml_signame(r->parent_sig));
 		else
 			out_table_cell(t, OC_DIM, "-");
+		if (op) {
+			fmt_calls(&r->calls, buf, sizeof(buf));
+			out_table_cell(t, strcmp(buf, "none") ? OC_NONE : OC_DIM,
+				       "%s", buf);
+		}
 	}
 	out_table_print(t, 0);
 	out_table_free(t);
 
 	printf("\n");
-	ml_stats_print(st, false);
+	if (op) {
+		snprintf(title, sizeof(title), "before %s",
+			 range_ops[o->op].name);
+		ml_stats_print_before(st, &rr->before, title);
+	} else {
+		ml_stats_print(st, false);
+	}
 	printf("\n");
 	ml_stats_print(st, true);
 }
@@ -558,8 +1009,16 @@ static int mmap_failed(const struct create_opts *o, int err)
 
 	switch (err) {
 	case EINVAL:
-		why = o->length ? "the module refused the mapping, or the offset is not valid"
-				: "a mapping needs at least 1 page (--length 0)";
+		if (!o->length)
+			why = "a mapping needs at least 1 page (--length 0)";
+		else if (o->backing == MMAPLAB_BACKING_PFN &&
+			 o->map == MAP_PRIVATE && (o->prot & PROT_WRITE))
+			why = "pfn mappings cannot be private and writable (like /dev/mem)";
+		else if (o->backing == MMAPLAB_BACKING_PFN &&
+			 o->map == MAP_PRIVATE)
+			why = "pfn mappings cannot be private and writable (like /dev/mem): a private mapping of a device opened read-write counts as writable even with --prot r, since mprotect() could make it writable";
+		else
+			why = "the module refused the mapping, or the offset is not valid";
 		break;
 	case EACCES:
 		why = "the device's open mode does not allow this protection";
@@ -583,6 +1042,105 @@ static int mmap_failed(const struct create_opts *o, int err)
 	else
 		ml_err("mmap: %s", strerror(err));
 	return ML_EXIT_FAIL;
+}
+
+/* The range ioctl of @o on @fd; 0 or a negative errno. */
+static int range_ioctl(int fd, const struct create_opts *o, uint64_t *result)
+{
+	struct mmaplab_range r;
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.pgoff = o->range_pgoff;
+	r.nr_pages = o->range_pages;
+	if (o->op == OP_GUARD) {
+		r.flags = MMAPLAB_GUARD_INSTALL;
+	} else if (o->op == OP_INVALIDATE && o->replace >= 0) {
+		r.flags = MMAPLAB_INVALIDATE_REPLACE;
+		r.fill = (uint32_t)o->replace;
+	}
+	if (ioctl(fd, range_ops[o->op].cmd, &r) < 0)
+		return -errno;
+	*result = r.result;
+	return 0;
+}
+
+/* Explain why the range ioctl of @o failed with @err (negative errno). */
+static int range_failed(int fd, const struct create_opts *o, int err)
+{
+	const char *name = range_ops[o->op].ioctl;
+	struct mmaplab_stats st;
+	char why[256] = "";
+	uint64_t first, n;
+
+	err = -err;
+	range_span(o, &first, &n);
+	switch (err) {
+	case ENOTTY:
+		if (ml_stats(fd, 0, &st) == 0)
+			snprintf(why, sizeof(why),
+				 "the module does not know this ioctl: it speaks ABI version %u, range operations came with version 2",
+				 (unsigned int)st.abi_version);
+		else
+			snprintf(why, sizeof(why),
+				 "the module does not know this ioctl: is it older than ABI version 2?");
+		break;
+	case EOPNOTSUPP:
+		snprintf(why, sizeof(why),
+			 "backing %s has no range operations: like /dev/zero, its mappings become anonymous or shmem memory that is not the module's",
+			 ml_backing_name(o->backing));
+		break;
+	case EINVAL:
+		if (o->range_pgoff >= o->pages ||
+		    (o->range_pages && o->range_pages > o->pages - o->range_pgoff))
+			snprintf(why, sizeof(why),
+				 "the range (object page %" PRIu64 ", %" PRIu64 " page%s) does not lie inside the object (pages 0-%" PRIu64 ")",
+				 o->range_pgoff, o->range_pages,
+				 o->range_pages == 1 ? "" : "s", o->pages - 1);
+		else if (o->op == OP_CLEAN &&
+			 !(o->flags & MMAPLAB_CONFIG_WRITE_NOTIFY))
+			snprintf(why, sizeof(why),
+				 "cleaning needs an object with write-notify: add --write-notify");
+		else
+			snprintf(why, sizeof(why),
+				 "bad argument: flags, fill or padding");
+		break;
+	case E2BIG:
+		snprintf(why, sizeof(why),
+			 "the module refused the size of the argument: is it built from another ABI version?");
+		break;
+	case ENOMEM:
+		snprintf(why, sizeof(why),
+			 "the module found no memory for the new content");
+		break;
+	}
+	if (why[0])
+		ml_err("%s: %s (%s)", name, strerror(err), why);
+	else
+		ml_err("%s: %s", name, strerror(err));
+	return ML_EXIT_FAIL;
+}
+
+/*
+ * guarded_access() of @p; the module callbacks it caused are added to
+ * @calls.  Returns 0 or the negative errno of MMAPLAB_IOC_STATS.
+ */
+static int counted_access(int fd, volatile unsigned char *p, enum touch how,
+			  unsigned char pattern, int *sig, int *sees,
+			  struct calls *calls)
+{
+	struct mmaplab_stats a, b;
+	int err;
+
+	err = ml_stats(fd, 0, &a);
+	if (err)
+		return err;
+	*sig = guarded_access(p, how, pattern, sees);
+	err = ml_stats(fd, 0, &b);
+	if (err)
+		return err;
+	calls_add(calls, &a, &b);
+	return 0;
 }
 
 /*
@@ -647,14 +1205,18 @@ int cmd_create(int argc, char **argv)
 {
 	struct create_opts o = {
 		.pages		= DEFAULT_PAGES,
+		.backing	= MMAPLAB_BACKING_PAGES,
 		.map		= MAP_SHARED,
 		.prot		= PROT_READ | PROT_WRITE,
 		.touch		= TOUCH_WRITE,
 		.child_touch	= TOUCH_WRITE,
+		.replace	= -1,
 	};
 	const size_t page_size = (size_t)sysconf(_SC_PAGESIZE);
 	struct child_status cs = { .pid = -1, .status = 0 };
+	struct range_result rr = { .result = 0, .again = TOUCH_NONE };
 	struct page_result *res = NULL;
+	struct mmaplab_config cfg;
 	struct mmaplab_stats st;
 	unsigned char *addr;
 	size_t len;
@@ -668,9 +1230,14 @@ int cmd_create(int argc, char **argv)
 	if (fd < 0)
 		return ML_EXIT_NODEV;
 
-	err = ml_configure(fd, o.pages, MMAPLAB_BACKING_PAGES);
+	err = ml_configure(fd, o.pages, o.backing, o.flags);
 	if (err) {
-		ret = ml_ioctl_failed(fd, MMAPLAB_IOC_CONFIGURE, err, o.pages);
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.size = sizeof(cfg);
+		cfg.flags = o.flags;
+		cfg.nr_pages = o.pages;
+		cfg.backing = o.backing;
+		ret = ml_ioctl_failed(fd, MMAPLAB_IOC_CONFIGURE, err, &cfg);
 		close(fd);
 		return ret;
 	}
@@ -698,6 +1265,7 @@ int cmd_create(int argc, char **argv)
 		goto out;
 	}
 
+	/* Step 1: the parent's touch. */
 	for (uint64_t i = 0; i < o.length; i++) {
 		int ignored;
 
@@ -706,6 +1274,7 @@ int cmd_create(int argc, char **argv)
 		res[i].child_sees = -1;
 	}
 
+	/* Step 2: the child's touch. */
 	if (o.fork) {
 		ret = run_child(&o, addr, page_size, res, &cs);
 		if (ret)
@@ -713,21 +1282,65 @@ int cmd_create(int argc, char **argv)
 		ret = ML_EXIT_FAIL;
 	}
 
-	for (uint64_t i = 0; i < o.length; i++)
-		res[i].parent_sig = guarded_access(addr + i * page_size,
-						   TOUCH_READ, 0,
-						   &res[i].parent_sees);
+	/* Step 3: the range operation; step 4: the touch again. */
+	if (o.op != OP_NONE) {
+		err = ml_stats(fd, 0, &rr.before);
+		if (err) {
+			ret = ml_ioctl_failed(fd, MMAPLAB_IOC_STATS, err, NULL);
+			goto out;
+		}
+		err = range_ioctl(fd, &o, &rr.result);
+		if (err) {
+			ret = range_failed(fd, &o, err);
+			goto out;
+		}
+		if (o.op != OP_INVALIDATE)
+			rr.again = o.touch == TOUCH_NONE ? TOUCH_READ : o.touch;
+		for (uint64_t i = 0; i < o.length; i++) {
+			int ignored;
+
+			res[i].in_range = page_in_range(&o, o.offset + i);
+			if (rr.again == TOUCH_NONE)
+				continue;
+			err = counted_access(fd, addr + i * page_size,
+					     rr.again, PARENT_PATTERN,
+					     &res[i].again_sig, &ignored,
+					     &res[i].calls);
+			if (err) {
+				ret = ml_ioctl_failed(fd, MMAPLAB_IOC_STATS,
+						      err, NULL);
+				goto out;
+			}
+		}
+	}
+
+	/* Step 5: the parent's read-back. */
+	for (uint64_t i = 0; i < o.length; i++) {
+		if (o.op == OP_NONE) {
+			res[i].parent_sig = guarded_access(addr + i * page_size,
+							   TOUCH_READ, 0,
+							   &res[i].parent_sees);
+			continue;
+		}
+		err = counted_access(fd, addr + i * page_size, TOUCH_READ, 0,
+				     &res[i].parent_sig, &res[i].parent_sees,
+				     &res[i].calls);
+		if (err) {
+			ret = ml_ioctl_failed(fd, MMAPLAB_IOC_STATS, err, NULL);
+			goto out;
+		}
+	}
 
 	err = ml_stats(fd, 0, &st);
 	if (err) {
-		ret = ml_ioctl_failed(fd, MMAPLAB_IOC_STATS, err, 0);
+		ret = ml_ioctl_failed(fd, MMAPLAB_IOC_STATS, err, NULL);
 		goto out;
 	}
 
 	if (out_json())
-		print_json(&o, fd, addr, res, &cs, &st);
+		print_json(&o, fd, addr, res, &cs, &rr, &st);
 	else
-		print_human(&o, fd, addr, res, &cs, &st);
+		print_human(&o, fd, addr, res, &cs, &rr, &st);
 	fflush(stdout);
 
 	ret = ML_EXIT_OK;

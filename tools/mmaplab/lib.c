@@ -127,13 +127,84 @@ const char *ml_signame(int sig)
 	}
 }
 
+static const char *const backing_names[] = {
+	[MMAPLAB_BACKING_NONE]	= "none",
+	[MMAPLAB_BACKING_PAGES]	= "pages",
+	[MMAPLAB_BACKING_SHMEM]	= "shmem",
+	[MMAPLAB_BACKING_ZERO]	= "zero",
+	[MMAPLAB_BACKING_PFN]	= "pfn",
+};
+
 const char *ml_backing_name(uint32_t backing)
 {
+	if (backing >= sizeof(backing_names) / sizeof(backing_names[0]))
+		return NULL;
+	return backing_names[backing];
+}
+
+uint32_t ml_backing_parse(const char *name)
+{
+	for (uint32_t b = MMAPLAB_BACKING_NONE + 1;
+	     b < sizeof(backing_names) / sizeof(backing_names[0]); b++)
+		if (!strcmp(name, backing_names[b]))
+			return b;
+	return MMAPLAB_BACKING_NONE;
+}
+
+uint32_t ml_backing_flags(uint32_t backing)
+{
 	switch (backing) {
-	case MMAPLAB_BACKING_NONE:	return "none";
-	case MMAPLAB_BACKING_PAGES:	return "pages";
-	default:			return NULL;
+	case MMAPLAB_BACKING_PAGES:
+		return MMAPLAB_CONFIG_FAULT_AROUND | MMAPLAB_CONFIG_WRITE_NOTIFY;
+	case MMAPLAB_BACKING_PFN:
+		return MMAPLAB_CONFIG_WRITE_NOTIFY;
+	default:
+		return 0;
 	}
+}
+
+static const struct {
+	const char *name;
+	uint32_t bit;
+} config_flags[ML_NR_CONFIG_FLAGS] = {
+	{ "fault-around", MMAPLAB_CONFIG_FAULT_AROUND },
+	{ "write-notify", MMAPLAB_CONFIG_WRITE_NOTIFY },
+};
+
+const char *ml_config_flag_name(unsigned int i)
+{
+	return i < ML_NR_CONFIG_FLAGS ? config_flags[i].name : NULL;
+}
+
+uint32_t ml_config_flag_bit(unsigned int i)
+{
+	return i < ML_NR_CONFIG_FLAGS ? config_flags[i].bit : 0;
+}
+
+const char *ml_config_flags_str(uint32_t flags, const char *sep, char *buf,
+				size_t size)
+{
+	size_t len = 0;
+
+	if (!size)
+		return buf;
+	buf[0] = '\0';
+	if (!flags) {
+		snprintf(buf, size, "none");
+		return buf;
+	}
+	for (unsigned int i = 0; i < ML_NR_CONFIG_FLAGS; i++) {
+		if (!(flags & config_flags[i].bit))
+			continue;
+		flags &= ~config_flags[i].bit;
+		len += snprintf(buf + len, len < size ? size - len : 0, "%s%s",
+				len ? sep : "", config_flags[i].name);
+		if (len >= size)
+			return buf;
+	}
+	if (flags)
+		snprintf(buf + len, size - len, "%s0x%x", len ? sep : "", flags);
+	return buf;
 }
 
 /* -------------------------------------------------------------- device */
@@ -180,12 +251,13 @@ int ml_open_device(void)
 	return fd;
 }
 
-int ml_configure(int fd, uint64_t nr_pages, uint32_t backing)
+int ml_configure(int fd, uint64_t nr_pages, uint32_t backing, uint32_t flags)
 {
 	struct mmaplab_config cfg;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.size = sizeof(cfg);
+	cfg.flags = flags;
 	cfg.nr_pages = nr_pages;
 	cfg.backing = backing;
 	if (ioctl(fd, MMAPLAB_IOC_CONFIGURE, &cfg) < 0)
@@ -210,9 +282,74 @@ bool ml_stats_has(const struct mmaplab_stats *st, size_t off, size_t len)
 	return off + len <= st->size;
 }
 
-int ml_ioctl_failed(int fd, unsigned long cmd, int err, uint64_t nr_pages)
+/* "--fault-around or --write-notify": the options that ask for @flags. */
+static void flag_options(uint32_t flags, char *buf, size_t size)
+{
+	size_t len = 0;
+	unsigned int n = 0, total = 0;
+
+	for (unsigned int i = 0; i < ML_NR_CONFIG_FLAGS; i++)
+		total += !!(flags & ml_config_flag_bit(i));
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < ML_NR_CONFIG_FLAGS && len < size; i++) {
+		if (!(flags & ml_config_flag_bit(i)))
+			continue;
+		n++;
+		len += snprintf(buf + len, size - len, "%s--%s",
+				n == 1 ? "" : n == total ? " or " : ", ",
+				ml_config_flag_name(i));
+	}
+}
+
+/* Why MMAPLAB_IOC_CONFIGURE said EINVAL to @cfg. */
+static void explain_configure_einval(int fd, const struct mmaplab_config *cfg,
+				     char *why, size_t size)
+{
+	const char *bname = ml_backing_name(cfg->backing);
+	uint32_t refused = cfg->flags & ~ml_backing_flags(cfg->backing);
+	struct mmaplab_stats st;
+	char opts[64], names[64];
+
+	if (cfg->nr_pages == 0) {
+		snprintf(why, size, "bad argument: an object needs at least 1 page");
+		return;
+	}
+	if (!bname || cfg->backing == MMAPLAB_BACKING_NONE) {
+		snprintf(why, size, "bad argument: unknown backing %u",
+			 (unsigned int)cfg->backing);
+		return;
+	}
+	if (refused) {
+		flag_options(refused, opts, sizeof(opts));
+		snprintf(why, size, "backing %s does not take %s", bname, opts);
+		return;
+	}
+	/* The object is still unconfigured: its stats tell the module's ABI. */
+	if (ml_stats(fd, 0, &st) == 0 &&
+	    ml_stats_has(&st, offsetof(struct mmaplab_stats, abi_version),
+			 sizeof(st.abi_version)) &&
+	    st.abi_version < 2 &&
+	    (cfg->backing != MMAPLAB_BACKING_PAGES || cfg->flags)) {
+		snprintf(why, size,
+			 "the module speaks ABI version %u, which has only backing pages and no flags; this tool speaks version %d",
+			 (unsigned int)st.abi_version, MMAPLAB_ABI_VERSION);
+		return;
+	}
+	if (cfg->flags) {
+		snprintf(why, size,
+			 "the module refused backing %s with flags %s, which the ABI says that backing takes",
+			 bname, ml_config_flags_str(cfg->flags, ",", names,
+						    sizeof(names)));
+		return;
+	}
+	snprintf(why, size, "bad argument: unknown backing, flags or padding");
+}
+
+int ml_ioctl_failed(int fd, unsigned long cmd, int err,
+		    const struct mmaplab_config *cfg)
 {
 	const char *name = "ioctl";
+	uint64_t nr_pages = cfg ? cfg->nr_pages : 0;
 	struct mmaplab_stats st;
 	char why[256] = "";
 	bool have_limits;
@@ -237,7 +374,7 @@ int ml_ioctl_failed(int fd, unsigned long cmd, int err, uint64_t nr_pages)
 		break;
 	}
 
-	if (cmd == MMAPLAB_IOC_CONFIGURE && !why[0]) {
+	if (cmd == MMAPLAB_IOC_CONFIGURE && cfg && !why[0]) {
 		/* The object is still unconfigured: its stats tell the limits. */
 		have_limits = err != EINVAL && err != EBUSY &&
 			      ml_stats(fd, 0, &st) == 0 &&
@@ -267,12 +404,7 @@ int ml_ioctl_failed(int fd, unsigned long cmd, int err, uint64_t nr_pages)
 					 nr_pages);
 			break;
 		case EINVAL:
-			if (nr_pages == 0)
-				snprintf(why, sizeof(why),
-					 "bad argument: an object needs at least 1 page");
-			else
-				snprintf(why, sizeof(why),
-					 "bad argument: unknown backing, flags or padding");
+			explain_configure_einval(fd, cfg, why, sizeof(why));
 			break;
 		case EBUSY:
 			snprintf(why, sizeof(why),
@@ -296,6 +428,7 @@ enum stat_kind {
 	SK_U32,
 	SK_U64,
 	SK_BACKING,	/* u32, printed by name for humans */
+	SK_FLAGS,	/* u32 MMAPLAB_CONFIG_*, printed by name for humans */
 };
 
 struct stat_field {
@@ -313,6 +446,11 @@ struct stat_field {
 	.len = sizeof(((struct mmaplab_stats *)0)->field),		\
 	.kind = k, .global = g, .meaning = m }
 
+/*
+ * Every field of struct mmaplab_stats but the input-only flags and the
+ * padding, in the structure's order within each group: this order is the
+ * order of the human tables and of the JSON members.
+ */
 static const struct stat_field stat_fields[] = {
 	F(size,		   SK_U32,     false, "bytes of the answer the module filled in"),
 	F(backing,	   SK_BACKING, false, "where this object's pages come from"),
@@ -329,6 +467,21 @@ static const struct stat_field stat_fields[] = {
 	F(faults_sigbus,   SK_U64,     false, "faults past the object's end, answered with SIGBUS"),
 	F(pages_allocated, SK_U64,     false, "pages allocated on first touch"),
 	F(pages_resident,  SK_U64,     false, "pages this object holds now"),
+	/* ABI version 2 */
+	F(config_flags,	   SK_FLAGS,   false, "the object's flags (--fault-around, --write-notify)"),
+	F(may_splits,	   SK_U64,     false, "->may_split calls (a VMA is about to be split)"),
+	F(mremaps,	   SK_U64,     false, "->mremap calls (a VMA was moved by mremap())"),
+	F(mprotects,	   SK_U64,     false, "->mprotect calls"),
+	F(map_pages,	   SK_U64,     false, "->map_pages calls (fault-around)"),
+	F(map_pages_mapped, SK_U64,    false, "pages mapped by ->map_pages (backing pages only)"),
+	F(page_mkwrites,   SK_U64,     false, "->page_mkwrite calls (first write to a clean shared page)"),
+	F(pfn_mkwrites,	   SK_U64,     false, "->pfn_mkwrite calls (the same for pfn mappings)"),
+	F(accesses,	   SK_U64,     false, "->access calls (ptrace, /proc/PID/mem on pfn mappings)"),
+	F(faults_sigsegv,  SK_U64,     false, "faults on guard pages, answered with SIGSEGV"),
+	F(invalidations,   SK_U64,     false, "MMAPLAB_IOC_INVALIDATE calls"),
+	F(pages_replaced,  SK_U64,     false, "pages given new content by MMAPLAB_IOC_INVALIDATE"),
+	F(pages_dirty,	   SK_U64,     false, "pages written since they were last cleaned (now)"),
+	F(pages_guarded,   SK_U64,     false, "guard pages of the object (now)"),
 
 	F(abi_version,	   SK_U32,     true,  "ABI version of the module"),
 	F(live_objects,	   SK_U64,     true,  "lab objects that exist now (this tool's own included)"),
@@ -339,6 +492,8 @@ static const struct stat_field stat_fields[] = {
 };
 
 #undef F
+
+#define NR_STAT_FIELDS	(sizeof(stat_fields) / sizeof(stat_fields[0]))
 
 static uint64_t stat_value(const struct mmaplab_stats *st,
 			   const struct stat_field *f)
@@ -355,50 +510,95 @@ static uint64_t stat_value(const struct mmaplab_stats *st,
 	return v64;
 }
 
-void ml_stats_print(const struct mmaplab_stats *st, bool global)
+static void stats_json(const char *key, const struct mmaplab_stats *st,
+		       bool global)
 {
-	const size_t n = sizeof(stat_fields) / sizeof(stat_fields[0]);
-	struct out_table *t;
+	json_obj_open(key);
+	for (size_t i = 0; i < NR_STAT_FIELDS; i++) {
+		const struct stat_field *f = &stat_fields[i];
 
-	if (out_json()) {
-		json_obj_open(global ? "global" : "stats");
-		for (size_t i = 0; i < n; i++) {
-			const struct stat_field *f = &stat_fields[i];
+		if (f->global != global)
+			continue;
+		if (ml_stats_has(st, f->off, f->len))
+			json_u64(f->name, stat_value(st, f));
+		else
+			json_null(f->name);
+	}
+	json_obj_close();
+}
 
-			if (f->global != global)
-				continue;
-			if (ml_stats_has(st, f->off, f->len))
-				json_u64(f->name, stat_value(st, f));
-			else
-				json_null(f->name);
-		}
-		json_obj_close();
+void ml_stats_json(const char *key, const struct mmaplab_stats *st)
+{
+	stats_json(key, st, false);
+}
+
+/* One value cell: "-" when not filled, names for backing and flags. */
+static void stat_cell(struct out_table *t, const struct mmaplab_stats *st,
+		      const struct stat_field *f, bool changed)
+{
+	char buf[64];
+	uint64_t v;
+
+	if (!ml_stats_has(st, f->off, f->len)) {
+		out_table_cell(t, OC_DIM, "-");
 		return;
 	}
+	v = stat_value(st, f);
+	if (f->kind == SK_BACKING && ml_backing_name(v))
+		out_table_cell(t, OC_NONE, "%s", ml_backing_name(v));
+	else if (f->kind == SK_FLAGS)
+		out_table_cell(t, OC_NONE, "%s",
+			       ml_config_flags_str(v, ",", buf, sizeof(buf)));
+	else
+		out_table_cell(t, changed ? OC_YELLOW : v ? OC_CYAN : OC_NONE,
+			       "%" PRIu64, v);
+}
 
-	t = out_table_new(3);
-	out_table_col(t, 0, global ? "module" : "object", false);
-	out_table_col(t, 1, "value", true);
-	out_table_col(t, 2, "meaning", false);
-	for (size_t i = 0; i < n; i++) {
+static void stats_table(const struct mmaplab_stats *st,
+			const struct mmaplab_stats *before,
+			const char *before_title, bool global)
+{
+	struct out_table *t;
+	unsigned int col = 0;
+
+	t = out_table_new(before ? 4 : 3);
+	out_table_col(t, col++, global ? "module" : "object", false);
+	if (before)
+		out_table_col(t, col++, before_title, true);
+	out_table_col(t, col++, before ? "now" : "value", true);
+	out_table_col(t, col++, "meaning", false);
+	for (size_t i = 0; i < NR_STAT_FIELDS; i++) {
 		const struct stat_field *f = &stat_fields[i];
-		uint64_t v;
+		bool changed = false;
 
 		if (f->global != global)
 			continue;
 		out_table_row(t);
 		out_table_cell(t, OC_NONE, "%s", f->name);
-		if (!ml_stats_has(st, f->off, f->len)) {
-			out_table_cell(t, OC_DIM, "-");
-		} else {
-			v = stat_value(st, f);
-			if (f->kind == SK_BACKING && ml_backing_name(v))
-				out_table_cell(t, OC_NONE, "%s", ml_backing_name(v));
-			else
-				out_table_cell(t, v ? OC_CYAN : OC_NONE, "%" PRIu64, v);
+		if (before) {
+			changed = ml_stats_has(before, f->off, f->len) &&
+				  ml_stats_has(st, f->off, f->len) &&
+				  stat_value(before, f) != stat_value(st, f);
+			stat_cell(t, before, f, false);
 		}
+		stat_cell(t, st, f, changed);
 		out_table_cell(t, OC_DIM, "%s", f->meaning);
 	}
 	out_table_print(t, 0);
 	out_table_free(t);
+}
+
+void ml_stats_print(const struct mmaplab_stats *st, bool global)
+{
+	if (out_json())
+		stats_json(global ? "global" : "stats", st, global);
+	else
+		stats_table(st, NULL, NULL, global);
+}
+
+void ml_stats_print_before(const struct mmaplab_stats *st,
+			   const struct mmaplab_stats *before,
+			   const char *before_title)
+{
+	stats_table(st, before, before_title, false);
 }

@@ -71,8 +71,11 @@ int ml_parse_u64(const char *cmd, const char *opt, const char *arg,
  */
 int ml_open_device(void);
 
-/* MMAPLAB_IOC_CONFIGURE; 0 or a negative errno.  Fills @size itself. */
-int ml_configure(int fd, uint64_t nr_pages, uint32_t backing);
+/*
+ * MMAPLAB_IOC_CONFIGURE with @nr_pages, @backing (enum mmaplab_backing) and
+ * @flags (MMAPLAB_CONFIG_*); 0 or a negative errno.  Fills @size itself.
+ */
+int ml_configure(int fd, uint64_t nr_pages, uint32_t backing, uint32_t flags);
 
 /*
  * MMAPLAB_IOC_STATS; 0 or a negative errno.  Zeroes @st, fills @size and
@@ -83,11 +86,13 @@ int ml_stats(int fd, uint32_t flags, struct mmaplab_stats *st);
 
 /*
  * Report the failure @err (negative errno) of ioctl @cmd on @fd, with an
- * explanation where one is known.  @nr_pages is the size that was asked
- * for (MMAPLAB_IOC_CONFIGURE only).  Returns the exit code to use:
- * ML_EXIT_NODEV for ENOTTY (not an mmaplab device), else ML_EXIT_FAIL.
+ * explanation where one is known.  @cfg is the configuration that was
+ * asked for (MMAPLAB_IOC_CONFIGURE only, else NULL).  Returns the exit
+ * code to use: ML_EXIT_NODEV for ENOTTY (not an mmaplab device), else
+ * ML_EXIT_FAIL.
  */
-int ml_ioctl_failed(int fd, unsigned long cmd, int err, uint64_t nr_pages);
+int ml_ioctl_failed(int fd, unsigned long cmd, int err,
+		    const struct mmaplab_config *cfg);
 
 /* true when the module filled the field at @off of size @len. */
 bool ml_stats_has(const struct mmaplab_stats *st, size_t off, size_t len);
@@ -100,11 +105,47 @@ bool ml_stats_has(const struct mmaplab_stats *st, size_t off, size_t len);
  */
 void ml_stats_print(const struct mmaplab_stats *st, bool global);
 
+/*
+ * Human output only: the per-object table of @st with an extra column
+ * titled @before_title holding the values of @before (an earlier
+ * snapshot of the same object); values that changed since are
+ * highlighted.
+ */
+void ml_stats_print_before(const struct mmaplab_stats *st,
+			   const struct mmaplab_stats *before,
+			   const char *before_title);
+
+/* JSON only: the per-object fields of @st as an object member named @key. */
+void ml_stats_json(const char *key, const struct mmaplab_stats *st);
+
 /* "SIGBUS", "SIGSEGV", ... */
 const char *ml_signame(int sig);
 
-/* "none", "pages", or NULL for an unknown value. */
+/* "none", "pages", "shmem", "zero", "pfn", or NULL for an unknown value. */
 const char *ml_backing_name(uint32_t backing);
+
+/* The backing named @name ("pages", ...); 0 (NONE) when there is none. */
+uint32_t ml_backing_parse(const char *name);
+
+/*
+ * The MMAPLAB_CONFIG_* flags that @backing can honour, as the ABI header
+ * documents them (not asked of the module).
+ */
+uint32_t ml_backing_flags(uint32_t backing);
+
+/* Number of MMAPLAB_CONFIG_* flags the tool knows, and their names. */
+#define ML_NR_CONFIG_FLAGS	2
+/* Name of flag number @i (0 .. ML_NR_CONFIG_FLAGS - 1): "fault-around". */
+const char *ml_config_flag_name(unsigned int i);
+/* The flag's bit, MMAPLAB_CONFIG_*. */
+uint32_t ml_config_flag_bit(unsigned int i);
+
+/*
+ * @flags as names joined by @sep into @buf ("fault-around,write-notify"),
+ * unknown bits as one hexadecimal number; "none" for 0.  Returns @buf.
+ */
+const char *ml_config_flags_str(uint32_t flags, const char *sep, char *buf,
+				size_t size);
 
 /* The commands. */
 int cmd_create(int argc, char **argv);

@@ -23,7 +23,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "create", cmd_create,
-	  "configure a lab object, map it, touch it (and fork) and report" },
+	  "configure a lab object, map it, touch it (fork, guard,\n"
+	  "                  invalidate, clean) and report" },
 	{ "stats", cmd_stats,
 	  "print the module-wide figures" },
 };

@@ -56,7 +56,7 @@ int cmd_stats(int argc, char **argv)
 		return ML_EXIT_NODEV;
 	err = ml_stats(fd, 0, &st);
 	if (err) {
-		err = ml_ioctl_failed(fd, MMAPLAB_IOC_STATS, err, 0);
+		err = ml_ioctl_failed(fd, MMAPLAB_IOC_STATS, err, NULL);
 		close(fd);
 		return err;
 	}

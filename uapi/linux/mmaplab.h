@@ -111,6 +111,9 @@ struct mmaplab_config {
  * @vma_opens:      vm_operations ->open calls (fork, VMA split, mremap move)
  * @vma_closes:     vm_operations ->close calls (munmap, exit, merge away)
  * @vmas_live:      VMAs that map this object now (mmaps + opens - closes)
+ * The fault kinds count the access that faulted, whatever the answer
+ * (a write fault on a guard page of a private mapping is a cow fault
+ * answered with SIGSEGV; nothing is copied).
  * @faults:         ->fault calls, all kinds
  * @faults_read:    ->fault calls for a read access
  * @faults_write:   ->fault calls for a write access (cow + shared writes)
@@ -118,12 +121,16 @@ struct mmaplab_config {
  *                  page the module returns into a new anonymous page
  * @faults_shared:  faults (read or write) on a shared mapping
  * @faults_sigbus:  faults past the end of the object, answered with SIGBUS
- * @pages_allocated: pages this object allocated (first touch of a page)
- * @pages_resident: pages this object holds now
+ * @pages_allocated: pages this object allocated in its page store (first
+ *                  touch of a page; backings pages and pfn)
+ * @pages_resident: pages this object holds now (backing shmem: the pages
+ *                  of its shmem file)
  *
  * Module-wide figures, all (out):
  * @live_objects:   lab objects that exist now (open files or mappings)
- * @live_pages:     pages held by all lab objects now
+ * @live_pages:     pages in the page stores of all lab objects now
+ *                  (backings pages and pfn; shmem pages belong to their
+ *                  shmem file and are freed with it)
  * @max_pages:      per-object limit (module parameter max_pages)
  * @max_total_pages: module-wide limit on configured pages (max_total_pages)
  * @reserved_pages: pages configured by all live objects (charged against
