@@ -41,7 +41,20 @@ say "3. Past the end.  The object has 1 page; map 2 and read both.  Like a" \
     "   file, the page past the object's end gives SIGBUS (faults_sigbus)."
 run mmaplab create --pages 1 --length 2 --touch read
 
-say "4. Nothing is left behind: the tool has exited, its objects are gone" \
+say "4. A guard page.  The object is a shmem (tmpfs) file this time.  After" \
+    "   the first touch the module guards object page 1: its page-table" \
+    "   entries are removed in every process, and the next access there is" \
+    "   answered with SIGSEGV (faults_sigsegv), without splitting the VMA" \
+    "   the way mprotect(PROT_NONE) would."
+run mmaplab create --pages 3 --backing shmem --map shared --guard 1
+
+say "5. Invalidate and replace, the way GPU drivers move buffers: the" \
+    "   module zaps every mapping of the object and gives it new content" \
+    "   ('A').  The parent's next read faults again (one fault per page)" \
+    "   and sees 'A', not its own 'P'."
+run mmaplab create --pages 2 --map shared --invalidate --replace A
+
+say "6. Nothing is left behind: the tool has exited, its objects are gone" \
     "   and live_pages is back to 0 (live_objects counts the object this" \
     "   very command opened to ask)."
 run mmaplab stats
