@@ -280,37 +280,61 @@ TEST_F(mode, write_seen_by_second_mapping)
 }
 
 /*
- * Parent writes 'P', forks; the child reads, writes 'C' and exits; the
- * parent reads.  fork() duplicates the VMA: one ->open, one ->close.
+ * Parent writes 'P' and forks.  The child reads, writes 'C'; then the
+ * parent reads and writes 'Q'; then the child reads again.  Shared: each
+ * sees the other's write ('C', then 'Q').  Private: each keeps its own
+ * copy ('P' for the parent, 'C' for the child).  fork() duplicates the
+ * VMA: one ->open, and the child's exit one ->close.
  */
-static void fork_scenario(char *p, char *child_saw, char *parent_sees)
+struct fork_seen {
+	char child_first;	/* before anyone wrote after fork */
+	char parent;		/* after the child wrote 'C' */
+	char child_last;	/* after the parent wrote 'Q' */
+};
+
+static void fork_scenario(char *p, struct fork_seen *s)
 {
-	int fds[2], status;
+	int to_parent[2], to_child[2], status;
+	char c = 0;
 	pid_t pid;
 
+	memset(s, -1, sizeof(*s));
 	lab_write(p, 'P');
-	if (pipe(fds))
+	if (pipe(to_parent) || pipe(to_child))
 		return;
 	pid = fork();
 	if (pid == 0) {
-		char c = 0;
+		char seen[2] = { 0, 0 };
 
-		lab_read(p, &c);
-		if (write(fds[1], &c, 1) != 1)
+		lab_read(p, &seen[0]);
+		lab_write(p, 'C');
+		if (write(to_parent[1], "w", 1) != 1 ||
+		    read(to_child[0], &c, 1) != 1)
 			_exit(1);
-		_exit(lab_write(p, 'C'));
+		lab_read(p, &seen[1]);
+		_exit(write(to_parent[1], seen, 2) == 2 ? 0 : 1);
+	}
+	if (read(to_parent[0], &c, 1) == 1) {
+		char seen[2];
+
+		lab_read(p, &s->parent);
+		lab_write(p, 'Q');
+		if (write(to_child[1], "w", 1) == 1 &&
+		    read(to_parent[0], seen, 2) == 2) {
+			s->child_first = seen[0];
+			s->child_last = seen[1];
+		}
 	}
 	waitpid(pid, &status, 0);
-	if (read(fds[0], child_saw, 1) != 1)
-		*child_saw = -1;
-	close(fds[0]);
-	close(fds[1]);
-	lab_read(p, parent_sees);
+	close(to_parent[0]);
+	close(to_parent[1]);
+	close(to_child[0]);
+	close(to_child[1]);
 }
 
-TEST_F(mode, fork_then_child_writes)
+TEST_F(mode, fork_then_both_write)
 {
-	char lab_child, lab_parent, ref_child, ref_parent;
+	struct fork_seen lab, ref;
 	struct mmaplab_stats st;
 	char *p, *r;
 
@@ -322,15 +346,17 @@ TEST_F(mode, fork_then_child_writes)
 	 */
 	r = map(self->ref, self->len, PROT_READ | PROT_WRITE, map_flags(variant));
 	ASSERT_NE(MAP_FAILED, r);
-	fork_scenario(r, &ref_child, &ref_parent);
+	fork_scenario(r, &ref);
 	munmap(r, self->len);
 	p = map(self->lab, self->len, PROT_READ | PROT_WRITE, map_flags(variant));
 	ASSERT_NE(MAP_FAILED, p);
-	fork_scenario(p, &lab_child, &lab_parent);
-	EXPECT_EQ(ref_child, lab_child);
-	EXPECT_EQ(ref_parent, lab_parent);
-	EXPECT_EQ('P', lab_child);
-	EXPECT_EQ(variant->shared ? 'C' : 'P', lab_parent);
+	fork_scenario(p, &lab);
+	EXPECT_EQ(ref.child_first, lab.child_first);
+	EXPECT_EQ(ref.parent, lab.parent);
+	EXPECT_EQ(ref.child_last, lab.child_last);
+	EXPECT_EQ('P', lab.child_first);
+	EXPECT_EQ(variant->shared ? 'C' : 'P', lab.parent);
+	EXPECT_EQ(variant->shared ? 'Q' : 'C', lab.child_last);
 	stats(_metadata, self->lab, &st);
 	if (variant->callbacks) {
 		EXPECT_EQ(1, st.vma_opens);
