@@ -73,7 +73,6 @@ static void mmaplab_obj_release(struct kref *ref)
 	mmaplab_pages_release_all(obj);
 	if (obj->configured)
 		atomic_long_sub(obj->nr_pages, &mmaplab_reserved_pages);
-	kfree(obj->lost);
 	iput(obj->inode);
 	mutex_destroy(&obj->lock);
 	kfree(obj);

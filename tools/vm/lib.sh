@@ -69,6 +69,24 @@ need_pkgs() {
 		die "apt-get install ${missing[*]} failed"
 }
 
+# apt_query CMD...: run an apt-cache query; if it prints nothing, the package
+# lists may be missing or stale, so (as root) update them once and retry.
+apt_query() {
+	local out
+	out=$("$@" 2>/dev/null || true)
+	if [[ -z $out ]] && is_root && [[ $_mmaplab_apt_updated == 0 ]]; then
+		apt_update_once
+		out=$("$@" 2>/dev/null || true)
+	fi
+	printf '%s' "$out"
+}
+
+# candidate_version PKG: the version apt would install, or nothing.
+candidate_version() {
+	apt_query apt-cache policy "$1" |
+		awk '$1 == "Candidate:" && $2 != "(none)" { print $2; exit }'
+}
+
 # apt_download PKG DIR: download PKG's .deb into DIR (without installing)
 # and print the path of the downloaded file.
 apt_download() {
