@@ -43,7 +43,7 @@ expect_grep() {
 	fi
 }
 
-TESTS=12
+TESTS=13
 echo "TAP version 13"
 echo "1..$TESTS"
 
@@ -67,6 +67,9 @@ fi
 
 expect_status stats_json 0 "$MMAPLAB" --json stats &&
 	if "$JSON_VALID" <"$tmp/out" 2>"$tmp/err"; then ok stats_json; else notok stats_json "$(cat "$tmp/err")"; fi
+# Global options after the command work too, as users type them.
+expect_status stats_json_after 0 "$MMAPLAB" stats --json &&
+	if "$JSON_VALID" global <"$tmp/out" 2>"$tmp/err"; then ok stats_json_after; else notok stats_json_after "$(cat "$tmp/err")"; fi
 expect_status stats_human 0 "$MMAPLAB" stats && expect_grep stats_human "$tmp/out" 'live_pages|live pages'
 
 # A shared mapping shows the child's write to the parent; a private one not.

@@ -48,10 +48,9 @@ int ml_usage_hint(const char *cmd)
 
 int ml_option_error(const char *cmd, char **argv)
 {
-	static const char *const globals[] = {
-		"--json", "--color", "--colour", "--device", "--version",
-	};
-	bool global = optopt == 'j' || optopt == 'd' || optopt == 'V';
+	/* The others are taken after the command too (main.c). */
+	static const char *const globals[] = { "--version" };
+	bool global = optopt == 'V';
 
 	/* An unknown long option leaves optopt 0; it is argv[optind - 1]. */
 	if (!optopt && optind > 0) {
@@ -66,8 +65,7 @@ int ml_option_error(const char *cmd, char **argv)
 		}
 	}
 	if (global)
-		fprintf(stderr, "note: -j/--json, --color, -d/--device and -V/--version are global options: put them before the command, e.g. mmaplab -j %s ...\n",
-			cmd);
+		fprintf(stderr, "note: -V/--version is an option of mmaplab itself: mmaplab -V\n");
 	return ml_usage_hint(cmd);
 }
 

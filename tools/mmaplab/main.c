@@ -113,6 +113,49 @@ static int finish(int ret)
 	return ret;
 }
 
+/*
+ * Take -j/--json, --color[=WHEN] and -d/--device PATH also after the
+ * command ("mmaplab stats --json"), as users type them: apply them and
+ * remove them from the command's arguments (up to a "--").  Returns 0,
+ * or a usage exit code.
+ */
+static int hoist_global_options(int *argc, char **argv, int start)
+{
+	int i, out = start;
+
+	for (i = start; i < *argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--")) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+			ml_opt.json = true;
+		} else if (!strcmp(a, "--color") || !strcmp(a, "--colour")) {
+			ml_opt.color = OUT_COLOR_ALWAYS;
+		} else if (!strncmp(a, "--color=", 8) || !strncmp(a, "--colour=", 9)) {
+			if (out_parse_color_when(strchr(a, '=') + 1, &ml_opt.color))
+				return ml_usage_error(NULL, "invalid --color value '%s' (expected auto, always or never)",
+						      strchr(a, '=') + 1);
+		} else if (!strcmp(a, "-d") || !strcmp(a, "--device")) {
+			if (i + 1 >= *argc || !argv[i + 1][0])
+				return ml_usage_error(NULL, "%s needs a non-empty path", a);
+			ml_opt.device = argv[++i];
+		} else if (!strncmp(a, "--device=", 9)) {
+			if (!a[9])
+				return ml_usage_error(NULL, "--device needs a non-empty path");
+			ml_opt.device = a + 9;
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	argv[out] = NULL;
+	*argc = out;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_COLOR = 256 };
@@ -165,6 +208,12 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (optind < argc) {
+		int ret = hoist_global_options(&argc, argv, optind + 1);
+
+		if (ret)
+			return ret;
+	}
 	out_init(ml_opt.json, ml_opt.color);
 
 	if (optind >= argc) {
