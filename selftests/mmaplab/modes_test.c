@@ -280,6 +280,47 @@ TEST_F(mode, write_seen_by_second_mapping)
 }
 
 /*
+ * The ULK point: "pages of a private memory mapping that have not been
+ * modified by the process are affected by file updates performed by other
+ * processes".  A private mapping reads page 0; a shared mapping of the
+ * same object writes it: the private mapping sees the write (it maps the
+ * object's page).  Once the private mapping wrote the page itself, it has
+ * its own copy and later shared writes no longer show.  Objects with their
+ * own pages only (pages, shmem, and the tmpfs reference); /dev/zero makes
+ * every mmap() new memory, pfn has no private mappings.
+ */
+TEST_F(mode, private_sees_shared_write_until_it_writes)
+{
+	char lab[3], ref[3];
+	int fd, i;
+
+	SETUP_OR_SKIP();
+	if (variant->shared || variant->ref != REF_MEMFD)
+		SKIP(return, "only for private mappings of an object with its own pages");
+	for (i = 0; i < 2; i++) {
+		char *seen = i ? ref : lab, *priv, *shared;
+
+		fd = i ? self->ref : self->lab;
+		priv = map(fd, self->len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+		shared = map(fd, self->len, PROT_READ | PROT_WRITE, MAP_SHARED);
+		ASSERT_NE(MAP_FAILED, priv);
+		ASSERT_NE(MAP_FAILED, shared);
+		ASSERT_EQ(0, lab_read(priv, &seen[0]));		/* 0 */
+		ASSERT_EQ(0, lab_write(shared, 'U'));
+		ASSERT_EQ(0, lab_read(priv, &seen[1]));		/* 'U' */
+		ASSERT_EQ(0, lab_write(priv, 'p'));
+		ASSERT_EQ(0, lab_write(shared, 'V'));
+		ASSERT_EQ(0, lab_read(priv, &seen[2]));		/* 'p' */
+		munmap(priv, self->len);
+		munmap(shared, self->len);
+	}
+	EXPECT_EQ(0, memcmp(ref, lab, sizeof(lab)));
+	EXPECT_EQ(0, lab[0]);
+	EXPECT_EQ('U', lab[1]);
+	EXPECT_EQ('p', lab[2]);
+}
+
+/*
  * Parent writes 'P' and forks.  The child reads, writes 'C'; then the
  * parent reads and writes 'Q'; then the child reads again.  Shared: each
  * sees the other's write ('C', then 'Q').  Private: each keeps its own
