@@ -137,7 +137,7 @@ static int mmaplab_pages_mmap(struct mmaplab_obj *obj,
 }
 
 const struct mmaplab_backing_ops mmaplab_backing_pages = {
-	.name		= "pages",
+	.label		= "[mmaplab:pages]",
 	.flags		= MMAPLAB_CONFIG_FAULT_AROUND |
 			  MMAPLAB_CONFIG_WRITE_NOTIFY,
 	.mmap		= mmaplab_pages_mmap,
@@ -166,7 +166,7 @@ static int mmaplab_pfn_mmap(struct mmaplab_obj *obj, struct vm_area_struct *vma)
 }
 
 const struct mmaplab_backing_ops mmaplab_backing_pfn = {
-	.name		= "pfn",
+	.label		= "[mmaplab:pfn]",
 	.flags		= MMAPLAB_CONFIG_WRITE_NOTIFY,
 	.mmap		= mmaplab_pfn_mmap,
 	.mapping	= mmaplab_pages_mapping,

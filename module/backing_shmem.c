@@ -97,7 +97,7 @@ static int mmaplab_shmem_replace(struct mmaplab_obj *obj, pgoff_t first,
 }
 
 const struct mmaplab_backing_ops mmaplab_backing_shmem = {
-	.name		= "shmem",
+	.label		= "[mmaplab:shmem]",
 	.setup		= mmaplab_shmem_obj_setup,
 	.teardown	= mmaplab_shmem_obj_teardown,
 	.mmap		= mmaplab_shmem_mmap,
@@ -115,6 +115,6 @@ static int mmaplab_zero_mmap(struct mmaplab_obj *obj,
 }
 
 const struct mmaplab_backing_ops mmaplab_backing_zero = {
-	.name		= "zero",
+	.label		= "[mmaplab:zero]",
 	.mmap		= mmaplab_zero_mmap,
 };

@@ -74,7 +74,6 @@ static inline int mmaplab_shmem_zero_setup(struct vm_area_struct *vma)
 	return shmem_zero_setup(vma);
 #else
 	struct file *file;
-	int ret;
 
 	file = mmaplab_shmem_setup("dev/zero", vma->vm_end - vma->vm_start,
 				   vma->vm_flags, true);
@@ -82,8 +81,7 @@ static inline int mmaplab_shmem_zero_setup(struct vm_area_struct *vma)
 		return PTR_ERR(file);
 	vma_set_file(vma, file);
 	fput(file);
-	ret = mmaplab_file_mmap(file, vma);
-	return ret;
+	return mmaplab_file_mmap(file, vma);
 #endif
 }
 

@@ -72,7 +72,7 @@ struct mmaplab_obj;
 
 /**
  * struct mmaplab_backing_ops - what a backing (enum mmaplab_backing) does
- * @name:      short name, as in /proc/PID/maps labels and the tool
+ * @label:     what vm_operations ->name returns, "[mmaplab:<backing>]"
  * @flags:     MMAPLAB_CONFIG_* flags the backing can honour
  * @setup:     at configure: allocate what the object needs (optional)
  * @teardown:  undo @setup; also called when the object dies (optional)
@@ -85,7 +85,7 @@ struct mmaplab_obj;
  *             writing, after their page-table entries were zapped
  */
 struct mmaplab_backing_ops {
-	const char *name;
+	const char *label;
 	u32 flags;
 	int (*setup)(struct mmaplab_obj *obj);
 	void (*teardown)(struct mmaplab_obj *obj);

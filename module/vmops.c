@@ -80,16 +80,7 @@ static int mmaplab_vm_mprotect(struct vm_area_struct *vma, unsigned long start,
  */
 static const char *mmaplab_vm_name(struct vm_area_struct *vma)
 {
-	static const char *const names[] = {
-		[MMAPLAB_BACKING_PAGES]	= "[mmaplab:pages]",
-		[MMAPLAB_BACKING_SHMEM]	= "[mmaplab:shmem]",
-		[MMAPLAB_BACKING_ZERO]	= "[mmaplab:zero]",
-		[MMAPLAB_BACKING_PFN]	= "[mmaplab:pfn]",
-	};
-	u32 backing = vma_obj(vma)->backing;
-
-	return backing < ARRAY_SIZE(names) && names[backing] ?
-	       names[backing] : "[mmaplab]";
+	return vma_obj(vma)->ops->label;
 }
 
 /*
