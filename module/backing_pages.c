@@ -1,129 +1,167 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * backing_pages.c - the "pages" backing, and the page store it shares with
- * the "pfn" backing.
+ * backing_pages.c - the "pages" backing: a file whose pages the driver
+ * allocates (the page store, store.c) and hands to the kernel from
+ * ->fault, with optional fault-around (->map_pages) and write-notify
+ * (->page_mkwrite).
  *
- * A page is allocated, zeroed and charged to the caller's memory cgroup
- * the first time any process touches its index, and kept until the object
- * dies or MMAPLAB_IOC_INVALIDATE replaces it.  This file owns the store
- * and the module's live-pages count; it must not look at page tables.
+ * Owns its vm_operations tables, its fault handlers and its range
+ * operations.  The page lock is what orders a fault against a range
+ * operation (as it orders a page-cache fault against truncation): ->fault
+ * returns the page locked (VM_FAULT_LOCKED), so the kernel maps it before
+ * anyone else can lock it; range operations bump obj->seq, then lock and
+ * unlock every stored page of the range (mmaplab_store_sync) before they
+ * zap, and a fault that finds obj->seq changed once it holds the lock
+ * backs off.  See Documentation/design.rst.
  */
-#include <linux/gfp.h>
-#include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 
 #include "compat.h"
 #include "mmaplab.h"
 
 /*
- * Return the page at @index with a reference the caller owns (the fault
- * path hands it to the kernel in vmf->page), allocating it on first use.
+ * Hand the kernel the object's page for this offset, locked, with a
+ * reference.  On a private mapping a write fault makes the kernel copy it
+ * into a new anonymous page (copy-on-write); the object's page stays.
  */
-struct page *mmaplab_pages_get(struct mmaplab_obj *obj, pgoff_t index)
+static vm_fault_t mmaplab_pages_fault(struct vm_fault *vmf)
 {
-	struct page *page, *old;
-
-	page = xa_load(&obj->pages, index);
-	if (page)
-		goto found;
-
-	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!page)
-		return ERR_PTR(-ENOMEM);
-	old = xa_cmpxchg(&obj->pages, index, NULL, page, GFP_KERNEL_ACCOUNT);
-	if (xa_is_err(old)) {
-		__free_page(page);
-		return ERR_PTR(xa_err(old));
-	}
-	if (old) {
-		/* Another fault on the same index won the race. */
-		__free_page(page);
-		page = old;
-		goto found;
-	}
-	mmaplab_count(obj, MMAPLAB_CNT_PAGES_ALLOCATED);
-	atomic_long_inc(&obj->resident);
-	atomic_long_inc(&mmaplab_live_pages);
-found:
-	/*
-	 * Callers hold the invalidation lock, so the store's reference keeps
-	 * the page alive until this one is taken.
-	 */
-	if (!mmaplab_injected(MMAPLAB_BUG_NOGET))
-		get_page(page);
-	return page;
-}
-
-/*
- * The page at @index if it is resident, referenced, without sleeping or
- * allocating (fault-around, under RCU).  A page being replaced at the same
- * time is either seen with a reference or not at all.
- */
-struct page *mmaplab_pages_lookup(struct mmaplab_obj *obj, pgoff_t index)
-{
+	struct mmaplab_obj *obj = mmaplab_vma_obj(vmf->vma);
 	struct page *page;
+	unsigned long seq;
+	vm_fault_t ret;
 
-	rcu_read_lock();
-	page = xa_load(&obj->pages, index);
-	if (page && !get_page_unless_zero(page))
-		page = NULL;
-	if (page && xa_load(&obj->pages, index) != page) {
-		put_page(page);
-		page = NULL;
+	ret = mmaplab_fault_begin(obj, vmf);
+	if (ret)
+		return ret;
+	down_read(&obj->inval);
+	if (mmaplab_guarded(obj, vmf->pgoff)) {
+		up_read(&obj->inval);
+		return mmaplab_fault_guarded(obj);
 	}
-	rcu_read_unlock();
-	return page;
+	seq = obj->seq;
+	page = mmaplab_store_get(obj, vmf->pgoff);
+	up_read(&obj->inval);
+	if (IS_ERR(page))
+		return vmf_error(PTR_ERR(page));
+
+	lock_page(page);
+	if (READ_ONCE(obj->seq) != seq)
+		return mmaplab_fault_retry(obj, page);
+	vmf->page = page;
+	return VM_FAULT_LOCKED;
 }
 
 /*
- * Give pages [first, first + nr) new content: new pages, every byte @fill,
- * replace the old ones in the store (the old ones live on while something
- * still maps or pins them).  Called with the invalidation lock held for
- * writing, after the page-table entries were zapped.
+ * Fault-around: map the object's resident pages in [start, end] that this
+ * VMA does not map yet.  Runs under RCU on recent kernels, so it neither
+ * sleeps nor allocates: without a page table yet it does nothing and
+ * ->fault serves the access, and a page whose lock is taken is skipped.
+ * Each page is mapped under its lock, after checking that no range
+ * operation began since this call did, that it is not a guard page and
+ * that it is still stored.  The VMA is VM_MIXEDMAP, which
+ * vm_insert_page() needs when called outside mmap().
  */
-int mmaplab_pages_replace(struct mmaplab_obj *obj, pgoff_t first, pgoff_t nr,
-			  u8 fill)
+static vm_fault_t mmaplab_pages_map_pages(struct vm_fault *vmf,
+					  pgoff_t start, pgoff_t end)
 {
-	struct page *page, *old;
+	struct vm_area_struct *vma = vmf->vma;
+	struct mmaplab_obj *obj = mmaplab_vma_obj(vma);
+	unsigned long seq = READ_ONCE(obj->seq);
+	unsigned long addr;
+	vm_fault_t ret = 0;
+	struct page *page;
+	long mapped = 0;
 	pgoff_t i;
 
-	for (i = first; i < first + nr; i++) {
-		page = alloc_page(GFP_KERNEL_ACCOUNT);
+	mmaplab_count(obj, MMAPLAB_CNT_MAP_PAGES);
+	if (pmd_none(*vmf->pmd))
+		return 0;
+	for (i = start; i <= end && i < obj->nr_pages; i++) {
+		page = mmaplab_store_lookup(obj, i);
 		if (!page)
-			return -ENOMEM;
-		memset_page(page, 0, fill, PAGE_SIZE);
-		old = xa_store(&obj->pages, i, page, GFP_KERNEL_ACCOUNT);
-		if (xa_is_err(old)) {
-			__free_page(page);
-			return xa_err(old);
+			continue;
+		if (!trylock_page(page)) {
+			put_page(page);
+			continue;
 		}
-		if (old) {
-			put_page(old);
-		} else {
-			mmaplab_count(obj, MMAPLAB_CNT_PAGES_ALLOCATED);
-			atomic_long_inc(&obj->resident);
-			atomic_long_inc(&mmaplab_live_pages);
+		if (READ_ONCE(obj->seq) != seq) {
+			unlock_page(page);
+			put_page(page);
+			break;
 		}
-	}
-	return 0;
-}
-
-void mmaplab_pages_release_all(struct mmaplab_obj *obj)
-{
-	struct page *page;
-	unsigned long index;
-
-	xa_for_each(&obj->pages, index, page) {
+		addr = vma->vm_start + ((i - vma->vm_pgoff) << PAGE_SHIFT);
+		if (!mmaplab_guarded(obj, i) &&
+		    mmaplab_store_holds(obj, i, page) &&
+		    !vm_insert_page(vma, addr, page)) {
+			mapped++;
+			if (addr == (vmf->address & PAGE_MASK))
+				ret = VM_FAULT_NOPAGE;
+		}
+		unlock_page(page);
 		put_page(page);
-		atomic_long_dec(&obj->resident);
-		atomic_long_dec(&mmaplab_live_pages);
 	}
-	xa_destroy(&obj->pages);
+	mmaplab_count_n(obj, MMAPLAB_CNT_MAP_PAGES_MAPPED, mapped);
+	return ret;
 }
 
-static struct address_space *mmaplab_pages_mapping(struct mmaplab_obj *obj)
+/*
+ * The first write to a clean page of a shared writable mapping.  The page
+ * has no address_space, so it is returned locked (VM_FAULT_LOCKED): the
+ * kernel would otherwise take an unlocked page without a mapping for a
+ * truncated one and retry the fault forever.  The kernel makes the entry
+ * writable before it unlocks the page, and MMAPLAB_IOC_CLEAN cleans each
+ * page under its lock, so a write is never lost between the two.
+ */
+static vm_fault_t mmaplab_pages_page_mkwrite(struct vm_fault *vmf)
 {
-	return obj->inode->i_mapping;
+	struct mmaplab_obj *obj = mmaplab_vma_obj(vmf->vma);
+	struct page *page = vmf->page;
+
+	mmaplab_count(obj, MMAPLAB_CNT_PAGE_MKWRITES);
+	lock_page(page);
+	if (!mmaplab_store_holds(obj, vmf->pgoff, page)) {
+		/* Replaced meanwhile: its entry is being zapped; fault again. */
+		unlock_page(page);
+		return VM_FAULT_NOPAGE;
+	}
+	set_bit(vmf->pgoff, obj->dirty);
+	return VM_FAULT_LOCKED;
+}
+
+static const struct vm_operations_struct mmaplab_pages_ops = {
+	MMAPLAB_VM_OPS_COMMON,
+	.fault		= mmaplab_pages_fault,
+};
+
+static const struct vm_operations_struct mmaplab_pages_fa_ops = {
+	MMAPLAB_VM_OPS_COMMON,
+	.fault		= mmaplab_pages_fault,
+	.map_pages	= mmaplab_pages_map_pages,
+};
+
+static const struct vm_operations_struct mmaplab_pages_wn_ops = {
+	MMAPLAB_VM_OPS_COMMON,
+	.fault		= mmaplab_pages_fault,
+	.page_mkwrite	= mmaplab_pages_page_mkwrite,
+};
+
+static const struct vm_operations_struct mmaplab_pages_fa_wn_ops = {
+	MMAPLAB_VM_OPS_COMMON,
+	.fault		= mmaplab_pages_fault,
+	.map_pages	= mmaplab_pages_map_pages,
+	.page_mkwrite	= mmaplab_pages_page_mkwrite,
+};
+
+static const struct vm_operations_struct *mmaplab_pages_vm_ops(u32 flags)
+{
+	bool fa = flags & MMAPLAB_CONFIG_FAULT_AROUND;
+	bool wn = flags & MMAPLAB_CONFIG_WRITE_NOTIFY;
+
+	if (fa)
+		return wn ? &mmaplab_pages_fa_wn_ops : &mmaplab_pages_fa_ops;
+	return wn ? &mmaplab_pages_wn_ops : &mmaplab_pages_ops;
 }
 
 static int mmaplab_pages_mmap(struct mmaplab_obj *obj,
@@ -136,39 +174,84 @@ static int mmaplab_pages_mmap(struct mmaplab_obj *obj,
 	return 0;
 }
 
+static void mmaplab_pages_teardown(struct mmaplab_obj *obj)
+{
+	mmaplab_store_release(obj);
+}
+
+static int mmaplab_pages_guard(struct mmaplab_obj *obj, pgoff_t first,
+			       pgoff_t nr, bool install)
+{
+	mmaplab_range_begin_write(obj);
+	if (install) {
+		bitmap_set(obj->guard, first, nr);
+		mmaplab_store_sync(obj, first, nr);
+		/* Like MADV_GUARD_INSTALL: private copies go too. */
+		mmaplab_zap(obj, obj->inode->i_mapping, first, nr, true);
+	} else {
+		bitmap_clear(obj->guard, first, nr);
+	}
+	up_write(&obj->inval);
+	return 0;
+}
+
+static int mmaplab_pages_invalidate(struct mmaplab_obj *obj, pgoff_t first,
+				    pgoff_t nr, bool replace, u8 fill)
+{
+	struct page **old = NULL;
+
+	mmaplab_range_begin_write(obj);
+	if (replace) {
+		old = mmaplab_store_replace(obj, first, nr, fill);
+		if (IS_ERR(old)) {
+			up_write(&obj->inval);
+			return PTR_ERR(old);
+		}
+	} else {
+		mmaplab_store_sync(obj, first, nr);
+	}
+	/* Private copies are the process's own data: they stay. */
+	mmaplab_zap(obj, obj->inode->i_mapping, first, nr, false);
+	up_write(&obj->inval);
+	if (old)
+		mmaplab_store_put_old(old, nr);
+	return 0;
+}
+
+/*
+ * Write-protect by removing the shared entries, page by page under the
+ * page lock that ->page_mkwrite takes: a write either was noted before
+ * (and is counted here) or faults again afterwards and is noted then.
+ */
+static long mmaplab_pages_clean(struct mmaplab_obj *obj, pgoff_t first,
+				pgoff_t nr)
+{
+	struct address_space *mapping = obj->inode->i_mapping;
+	unsigned long index;
+	struct page *page;
+	long cleaned = 0;
+
+	mmaplab_range_begin_write(obj);
+	xa_for_each_range(&obj->pages, index, page, first, first + nr - 1) {
+		lock_page(page);
+		mmaplab_zap(obj, mapping, index, 1, false);
+		if (test_and_clear_bit(index, obj->dirty))
+			cleaned++;
+		unlock_page(page);
+		cond_resched();
+	}
+	up_write(&obj->inval);
+	return cleaned;
+}
+
 const struct mmaplab_backing_ops mmaplab_backing_pages = {
 	.label		= "[mmaplab:pages]",
 	.flags		= MMAPLAB_CONFIG_FAULT_AROUND |
 			  MMAPLAB_CONFIG_WRITE_NOTIFY,
+	.teardown	= mmaplab_pages_teardown,
 	.mmap		= mmaplab_pages_mmap,
-	.mapping	= mmaplab_pages_mapping,
-	.replace	= mmaplab_pages_replace,
-};
-
-/*
- * Backing pfn: the same store, mapped by page frame number into a
- * VM_PFNMAP | VM_IO mapping, the way a driver maps device memory.
- */
-static int mmaplab_pfn_mmap(struct mmaplab_obj *obj, struct vm_area_struct *vma)
-{
-	/*
-	 * A private mapping may copy on write (MAP_PRIVATE keeps VM_MAYWRITE
-	 * even on a read-only descriptor: mprotect() may make it writable),
-	 * which needs the struct pages a PFN map does not have.  Like
-	 * /dev/mem, refuse it (is_cow_mapping).
-	 */
-	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE)
-		return -EINVAL;
-	mmaplab_vma_set_flags(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
-			      VM_DONTDUMP);
-	mmaplab_vma_attach(obj, vma, mmaplab_pfn_vm_ops(obj->flags));
-	return 0;
-}
-
-const struct mmaplab_backing_ops mmaplab_backing_pfn = {
-	.label		= "[mmaplab:pfn]",
-	.flags		= MMAPLAB_CONFIG_WRITE_NOTIFY,
-	.mmap		= mmaplab_pfn_mmap,
-	.mapping	= mmaplab_pages_mapping,
-	.replace	= mmaplab_pages_replace,
+	.resident	= mmaplab_store_resident,
+	.set_guard	= mmaplab_pages_guard,
+	.invalidate	= mmaplab_pages_invalidate,
+	.clean		= mmaplab_pages_clean,
 };

@@ -1,25 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * backing_shmem.c - the "shmem" and "zero" backings.
+ * backing_shmem.c - the "shmem" backing: the object is an internal shmem
+ * (tmpfs) file.
  *
- * shmem: the object is an internal shmem (tmpfs) file.  mmap() makes the
- * VMA a mapping of that file (vm_file is swapped, as /dev/zero does) and
- * lets shmem set it up; the module then wraps shmem's vm_operations to
- * count and to check guards, and shmem does the rest: pages are page-cache
- * pages, private mappings copy on write and leave the cached page alone.
+ * mmap() makes the VMA a mapping of that file (vm_file is swapped, as
+ * /dev/zero does) and lets shmem set it up; this file then wraps shmem's
+ * vm_operations to count and to check guards, and shmem does the rest:
+ * pages are page-cache pages, private mappings copy on write and leave the
+ * cached page alone.  The VMA's file is the shmem file, so the module is
+ * pinned by the device-file reference every VMA holds (vma.c).
  *
- * zero: exactly /dev/zero.  MAP_SHARED becomes a new shared anonymous
- * mapping backed by its own "dev/zero" shmem file, MAP_PRIVATE plain
- * anonymous memory.  Neither keeps the module's vm_operations, so only
- * the mmap() is counted.
- *
- * This file owns the shmem file of an object; it must not look at page
- * tables.
+ * Ordering against range operations: shmem's ->fault returns its page
+ * locked, and the wrapper checks obj->seq under that lock; range
+ * operations bump obj->seq, then lock and unlock every cached page of the
+ * range before they zap.  shmem's ->map_pages runs with the wrapper's
+ * guard check inside one RCU read-side section, and guard installation
+ * waits for those with synchronize_rcu().  Owns the shmem file of an
+ * object; must not look at page tables.
  */
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/slab.h>
 
 #include "compat.h"
 #include "mmaplab.h"
@@ -27,94 +30,203 @@
 /* shmem's vm_operations, learnt from the first mmap of a shmem object. */
 static const struct vm_operations_struct *mmaplab_shmem_ops_orig;
 
-const struct vm_operations_struct *mmaplab_shmem_orig_ops(void)
+static const struct vm_operations_struct *mmaplab_shmem_orig(void)
 {
 	return READ_ONCE(mmaplab_shmem_ops_orig);
 }
 
-static int mmaplab_shmem_obj_setup(struct mmaplab_obj *obj)
+static struct file *mmaplab_shmem_file(struct mmaplab_obj *obj)
 {
-	struct file *file;
-
-	file = mmaplab_shmem_setup("mmaplab", (loff_t)obj->nr_pages << PAGE_SHIFT,
-				   VM_NORESERVE, false);
-	if (IS_ERR(file))
-		return PTR_ERR(file);
-	obj->shmem = file;
-	return 0;
+	return obj->priv;
 }
 
-static void mmaplab_shmem_obj_teardown(struct mmaplab_obj *obj)
+static vm_fault_t mmaplab_shmem_fault(struct vm_fault *vmf)
 {
-	if (obj->shmem)
-		fput(obj->shmem);
-	obj->shmem = NULL;
+	struct mmaplab_obj *obj = mmaplab_vma_obj(vmf->vma);
+	unsigned long seq;
+	vm_fault_t ret;
+
+	ret = mmaplab_fault_begin(obj, vmf);
+	if (ret)
+		return ret;
+	down_read(&obj->inval);
+	if (mmaplab_guarded(obj, vmf->pgoff)) {
+		up_read(&obj->inval);
+		return mmaplab_fault_guarded(obj);
+	}
+	seq = obj->seq;
+	up_read(&obj->inval);
+
+	ret = mmaplab_shmem_orig()->fault(vmf);
+	if (!(ret & VM_FAULT_LOCKED))
+		return ret;
+	/* Pairs with smp_mb() in mmaplab_range_begin_write(). */
+	smp_mb();
+	if (READ_ONCE(obj->seq) != seq)
+		return mmaplab_fault_retry(obj, vmf->page);
+	return ret;
+}
+
+/* Fault-around must not map a guard page: then it maps nothing. */
+static vm_fault_t mmaplab_shmem_map_pages(struct vm_fault *vmf,
+					  pgoff_t start, pgoff_t end)
+{
+	struct mmaplab_obj *obj = mmaplab_vma_obj(vmf->vma);
+	unsigned long next;
+	vm_fault_t ret = 0;
+
+	mmaplab_count(obj, MMAPLAB_CNT_MAP_PAGES);
+	rcu_read_lock();
+	next = find_next_bit(obj->guard, obj->nr_pages, start);
+	if (next > end || next >= obj->nr_pages)
+		ret = mmaplab_shmem_orig()->map_pages(vmf, start, end);
+	rcu_read_unlock();
+	return ret;
+}
+
+static const struct vm_operations_struct mmaplab_shmem_ops = {
+	MMAPLAB_VM_OPS_COMMON,
+	.fault		= mmaplab_shmem_fault,
+	.map_pages	= mmaplab_shmem_map_pages,
+};
+
+static void *mmaplab_shmem_setup(unsigned long nr_pages)
+{
+	return mmaplab_shmem_file_setup("mmaplab",
+					(loff_t)nr_pages << PAGE_SHIFT,
+					VM_NORESERVE, false);
+}
+
+static void mmaplab_shmem_teardown(struct mmaplab_obj *obj)
+{
+	if (obj->priv)
+		fput(obj->priv);
+	obj->priv = NULL;
 }
 
 static int mmaplab_shmem_mmap(struct mmaplab_obj *obj,
 			      struct vm_area_struct *vma)
 {
+	struct file *shmem = mmaplab_shmem_file(obj);
 	const struct vm_operations_struct *orig;
 	int ret;
 
 	/* The VMA now maps the shmem file; on error mmap() puts it back. */
-	vma_set_file(vma, obj->shmem);
-	ret = mmaplab_file_mmap(obj->shmem, vma);
+	vma_set_file(vma, shmem);
+	ret = mmaplab_file_mmap(shmem, vma);
 	if (ret)
 		return ret;
 	orig = vma->vm_ops;
 	if (!orig || !orig->fault || !orig->map_pages)
 		return -ENODEV;
-	if (!mmaplab_shmem_orig_ops())
+	if (!mmaplab_shmem_orig())
 		WRITE_ONCE(mmaplab_shmem_ops_orig, orig);
-	else if (WARN_ON_ONCE(orig != mmaplab_shmem_orig_ops()))
+	else if (WARN_ON_ONCE(orig != mmaplab_shmem_orig()))
 		return -ENODEV;
-	mmaplab_vma_attach(obj, vma, mmaplab_shmem_vm_ops());
+	mmaplab_vma_attach(obj, vma, &mmaplab_shmem_ops);
 	return 0;
 }
 
-static struct address_space *mmaplab_shmem_mapping(struct mmaplab_obj *obj)
+static unsigned long mmaplab_shmem_resident(struct mmaplab_obj *obj)
 {
-	return obj->shmem->f_mapping;
+	return mmaplab_shmem_file(obj)->f_mapping->nrpages;
 }
 
-/* New content is written into the page-cache pages themselves. */
-static int mmaplab_shmem_replace(struct mmaplab_obj *obj, pgoff_t first,
-				 pgoff_t nr, u8 fill)
+/* Wait for faults holding the lock of a cached page of the range. */
+static void mmaplab_shmem_sync(struct mmaplab_obj *obj, pgoff_t first,
+			       pgoff_t nr)
 {
-	struct page *page;
+	struct address_space *mapping = mmaplab_shmem_file(obj)->f_mapping;
+	struct folio *folio;
 	pgoff_t i;
 
 	for (i = first; i < first + nr; i++) {
-		page = mmaplab_shmem_page(obj->shmem, i);
-		if (IS_ERR(page))
-			return PTR_ERR(page);
-		memset_page(page, 0, fill, PAGE_SIZE);
-		set_page_dirty(page);
-		put_page(page);
+		folio = mmaplab_lock_cached_folio(mapping, i);
+		if (!folio)
+			continue;
+		folio_unlock(folio);
+		folio_put(folio);
+		cond_resched();
 	}
+}
+
+static int mmaplab_shmem_guard(struct mmaplab_obj *obj, pgoff_t first,
+			       pgoff_t nr, bool install)
+{
+	struct address_space *mapping = mmaplab_shmem_file(obj)->f_mapping;
+
+	mmaplab_range_begin_write(obj);
+	if (install) {
+		bitmap_set(obj->guard, first, nr);
+		/* Fault-around that did not see the guards is over... */
+		synchronize_rcu();
+		/* ...and so is every fault that did not. */
+		mmaplab_shmem_sync(obj, first, nr);
+		mmaplab_zap(obj, mapping, first, nr, true);
+	} else {
+		bitmap_clear(obj->guard, first, nr);
+	}
+	up_write(&obj->inval);
 	return 0;
+}
+
+/*
+ * New content is written into the page-cache pages themselves, each under
+ * its lock, so a copy-on-write fault copies either all old or all new
+ * content.  Every page is read (allocated) first, so running out of
+ * memory changes nothing but holes, which read as zero either way.
+ */
+static int mmaplab_shmem_invalidate(struct mmaplab_obj *obj, pgoff_t first,
+				    pgoff_t nr, bool replace, u8 fill)
+{
+	struct file *shmem = mmaplab_shmem_file(obj);
+	struct page **pages = NULL;
+	int ret = 0;
+	pgoff_t i;
+
+	if (replace) {
+		pages = kvcalloc(nr, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+		if (!pages)
+			return -ENOMEM;
+		for (i = 0; i < nr; i++) {
+			pages[i] = mmaplab_shmem_page(shmem, first + i);
+			if (IS_ERR(pages[i])) {
+				ret = PTR_ERR(pages[i]);
+				pages[i] = NULL;
+				goto out;
+			}
+		}
+	}
+
+	mmaplab_range_begin_write(obj);
+	if (replace) {
+		for (i = 0; i < nr; i++) {
+			lock_page(pages[i]);
+			memset_page(pages[i], 0, fill, PAGE_SIZE);
+			set_page_dirty(pages[i]);
+			unlock_page(pages[i]);
+		}
+	} else {
+		mmaplab_shmem_sync(obj, first, nr);
+	}
+	mmaplab_zap(obj, shmem->f_mapping, first, nr, false);
+	up_write(&obj->inval);
+out:
+	if (pages) {
+		for (i = 0; i < nr; i++)
+			if (pages[i])
+				put_page(pages[i]);
+		kvfree(pages);
+	}
+	return ret;
 }
 
 const struct mmaplab_backing_ops mmaplab_backing_shmem = {
 	.label		= "[mmaplab:shmem]",
-	.setup		= mmaplab_shmem_obj_setup,
-	.teardown	= mmaplab_shmem_obj_teardown,
+	.setup		= mmaplab_shmem_setup,
+	.teardown	= mmaplab_shmem_teardown,
 	.mmap		= mmaplab_shmem_mmap,
-	.mapping	= mmaplab_shmem_mapping,
-	.replace	= mmaplab_shmem_replace,
-};
-
-static int mmaplab_zero_mmap(struct mmaplab_obj *obj,
-			     struct vm_area_struct *vma)
-{
-	if (vma->vm_flags & VM_SHARED)
-		return mmaplab_shmem_zero_setup(vma);
-	vma_set_anonymous(vma);
-	return 0;
-}
-
-const struct mmaplab_backing_ops mmaplab_backing_zero = {
-	.label		= "[mmaplab:zero]",
-	.mmap		= mmaplab_zero_mmap,
+	.resident	= mmaplab_shmem_resident,
+	.set_guard	= mmaplab_shmem_guard,
+	.invalidate	= mmaplab_shmem_invalidate,
 };

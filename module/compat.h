@@ -12,6 +12,7 @@
 
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/shmem_fs.h>
 #include <linux/version.h>
 
@@ -33,9 +34,10 @@ static inline void mmaplab_vma_set_flags(struct vm_area_struct *vma,
  * A shmem file for a lab object or a shared zero mapping.  The flags
  * argument became a vma_flags_t bitmap in 7.0.
  */
-static inline struct file *mmaplab_shmem_setup(const char *name, loff_t size,
-					       unsigned long vm_flags,
-					       bool kernel)
+static inline struct file *mmaplab_shmem_file_setup(const char *name,
+						    loff_t size,
+						    unsigned long vm_flags,
+						    bool kernel)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
 	vma_flags_t flags = legacy_to_vma_flags(vm_flags);
@@ -75,8 +77,9 @@ static inline int mmaplab_shmem_zero_setup(struct vm_area_struct *vma)
 #else
 	struct file *file;
 
-	file = mmaplab_shmem_setup("dev/zero", vma->vm_end - vma->vm_start,
-				   vma->vm_flags, true);
+	file = mmaplab_shmem_file_setup("dev/zero",
+					vma->vm_end - vma->vm_start,
+					vma->vm_flags, true);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	vma_set_file(vma, file);
@@ -90,6 +93,19 @@ static inline struct page *mmaplab_shmem_page(struct file *file, pgoff_t index)
 {
 	return shmem_read_mapping_page_gfp(file->f_mapping, index,
 					   mapping_gfp_mask(file->f_mapping));
+}
+
+/*
+ * The folio cached at @index of @mapping, locked and referenced, or NULL.
+ * filemap_lock_folio() returned NULL for a miss until 6.2 and an ERR_PTR
+ * from 6.3.
+ */
+static inline struct folio *mmaplab_lock_cached_folio(struct address_space *mapping,
+						      pgoff_t index)
+{
+	struct folio *folio = filemap_lock_folio(mapping, index);
+
+	return IS_ERR(folio) ? NULL : folio;
 }
 
 #endif /* _MMAPLAB_COMPAT_H */

@@ -25,7 +25,7 @@ static int mmaplab_open(struct inode *inode, struct file *file)
 {
 	struct mmaplab_obj *obj;
 
-	obj = mmaplab_obj_create();
+	obj = mmaplab_obj_create(file);
 	if (!obj)
 		return -ENOMEM;
 	file->private_data = obj;
@@ -75,6 +75,10 @@ static long mmaplab_ioctl_configure(struct mmaplab_obj *obj,
 	return mmaplab_obj_configure(obj, &cfg);
 }
 
+/*
+ * The counters are reset (MMAPLAB_STATS_RESET) only once the caller has
+ * them: a read-only or unmapped argument gets -EFAULT and loses nothing.
+ */
 static long mmaplab_ioctl_stats(struct mmaplab_obj *obj, void __user *uarg)
 {
 	struct mmaplab_stats st;
@@ -88,17 +92,25 @@ static long mmaplab_ioctl_stats(struct mmaplab_obj *obj, void __user *uarg)
 	if (st.flags & ~MMAPLAB_STATS_FLAGS_ALL)
 		return -EINVAL;
 
-	mmaplab_obj_fill_stats(obj, &st, st.flags & MMAPLAB_STATS_RESET);
+	mmaplab_obj_fill_stats(obj, &st);
 	st.size = min_t(u32, usize, sizeof(st));
 	if (copy_to_user(uarg, &st, st.size))
 		return -EFAULT;
+	if (st.flags & MMAPLAB_STATS_RESET)
+		mmaplab_obj_reset_stats(obj, &st);
 	return 0;
 }
 
+/*
+ * Before acting, make sure the result can be stored (the caller's own
+ * value is written back): an argument the caller cannot write gets
+ * -EFAULT with the object untouched.
+ */
 static long mmaplab_ioctl_range(struct mmaplab_obj *obj, void __user *uarg,
 				int (*op)(struct mmaplab_obj *obj,
 					  struct mmaplab_range *r))
 {
+	u64 __user *result = uarg + offsetof(struct mmaplab_range, result);
 	struct mmaplab_range r;
 	u32 usize;
 	int ret;
@@ -107,11 +119,12 @@ static long mmaplab_ioctl_range(struct mmaplab_obj *obj, void __user *uarg,
 			       &usize);
 	if (ret)
 		return ret;
+	if (put_user(r.result, result))
+		return -EFAULT;
 	ret = op(obj, &r);
 	if (ret)
 		return ret;
-	if (put_user(r.result, (u64 __user *)(uarg +
-			offsetof(struct mmaplab_range, result))))
+	if (put_user(r.result, result))
 		return -EFAULT;
 	return 0;
 }
@@ -182,8 +195,7 @@ static DEVICE_ATTR_RO(live_pages);
 static ssize_t reserved_pages_show(struct device *dev,
 				   struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&mmaplab_reserved_pages));
+	return sysfs_emit(buf, "%lu\n", mmaplab_budget_total());
 }
 static DEVICE_ATTR_RO(reserved_pages);
 

@@ -2,8 +2,8 @@
 /*
  * main.c - module entry points, parameters and module-wide accounting.
  *
- * Owns the limits (max_pages, max_total_pages) and the live counts that
- * tests check return to zero.  The device and its ioctls are in dev.c.
+ * Owns the per-object limit (max_pages) and the live counts that tests
+ * check return to zero; the budgets are in budget.c.  The device and its ioctls are in dev.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,14 +17,8 @@ unsigned long mmaplab_max_pages = 16384;		/* 64 MiB */
 module_param_named(max_pages, mmaplab_max_pages, ulong, 0644);
 MODULE_PARM_DESC(max_pages, "Largest lab object, in pages (default 16384)");
 
-unsigned long mmaplab_max_total_pages = 32768;		/* 128 MiB */
-module_param_named(max_total_pages, mmaplab_max_total_pages, ulong, 0644);
-MODULE_PARM_DESC(max_total_pages,
-		 "Pages all lab objects together may be configured with (default 32768)");
-
 atomic_long_t mmaplab_live_objects = ATOMIC_LONG_INIT(0);
 atomic_long_t mmaplab_live_pages = ATOMIC_LONG_INIT(0);
-atomic_long_t mmaplab_reserved_pages = ATOMIC_LONG_INIT(0);
 
 static int __init mmaplab_init(void)
 {
@@ -41,8 +35,9 @@ static int __init mmaplab_init(void)
 		mmaplab_fs_exit();
 		return ret;
 	}
-	pr_info("ready: /dev/%s, max_pages %lu, max_total_pages %lu\n",
-		MMAPLAB_DEVICE_NAME, mmaplab_max_pages, mmaplab_max_total_pages);
+	pr_info("ready: /dev/%s, max_pages %lu, max_total_pages %lu, max_user_pages %lu\n",
+		MMAPLAB_DEVICE_NAME, mmaplab_max_pages, mmaplab_max_total_pages,
+		mmaplab_max_user_pages);
 	if (!mmaplab_injected(MMAPLAB_BUG_NONE))
 		pr_notice("test build with injected fault %d: not for real use\n",
 			  MMAPLAB_INJECT_BUG);
@@ -53,9 +48,13 @@ static void __exit mmaplab_exit(void)
 {
 	mmaplab_dev_unregister();
 	mmaplab_fs_exit();
-	/* .owner pins the module while any file or mapping exists. */
+	/*
+	 * .owner pins the module while any file exists, and every VMA that
+	 * carries the module's vm_operations holds the file (vma.c).
+	 */
 	WARN_ON(atomic_long_read(&mmaplab_live_objects));
 	WARN_ON(atomic_long_read(&mmaplab_live_pages));
+	mmaplab_budget_exit();
 }
 
 module_init(mmaplab_init);

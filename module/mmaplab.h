@@ -3,8 +3,9 @@
  * mmaplab.h - the module's internal interfaces.
  *
  * Owns the definition of a lab object (struct mmaplab_obj), its counters,
- * the interface every backing implements (struct mmaplab_backing_ops) and
- * the module-wide accounting.  The ABI seen by user space is in
+ * the interface every backing implements (struct mmaplab_backing_ops), the
+ * callbacks all backings share (vma.c), the page store (store.c) and the
+ * budgets (budget.c).  The ABI seen by user space is in
  * uapi/linux/mmaplab.h and must not be redefined here.
  */
 #ifndef _MMAPLAB_H
@@ -16,6 +17,7 @@
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/xarray.h>
 
 #include <linux/mmaplab.h>
@@ -43,6 +45,7 @@ enum mmaplab_counter {
 	MMAPLAB_CNT_FAULTS_SIGSEGV,
 	MMAPLAB_CNT_INVALIDATIONS,
 	MMAPLAB_CNT_PAGES_REPLACED,
+	MMAPLAB_CNT_FAULTS_RETRIED,
 	MMAPLAB_NR_COUNTERS
 };
 
@@ -74,43 +77,64 @@ struct mmaplab_obj;
  * struct mmaplab_backing_ops - what a backing (enum mmaplab_backing) does
  * @label:     what vm_operations ->name returns, "[mmaplab:<backing>]"
  * @flags:     MMAPLAB_CONFIG_* flags the backing can honour
- * @setup:     at configure: allocate what the object needs (optional)
- * @teardown:  undo @setup; also called when the object dies (optional)
+ * @setup:     at configure: make what an object of @nr_pages needs and
+ *             return it (it becomes obj->priv), NULL, or an ERR_PTR;
+ *             must not touch @obj, whose old configuration is still live
+ * @teardown:  give back what @setup made and the pages the object holds;
+ *             called when the object is configured again or dies
  * @mmap:      set up @vma (vm_ops, flags, maybe a new vm_file); returns 0
  *             or a negative errno, leaving @vma as it found it on error
- * @mapping:   the address_space the object's VMAs are linked into, for
- *             zapping their page-table entries (NULL: none)
- * @replace:   give pages [@first, @first + @nr) new content, every byte
- *             @fill; called with the object's invalidation lock held for
- *             writing, after their page-table entries were zapped
+ * @resident:  pages the object holds now
+ * @set_guard: install (@install) or remove guards on [@first, @first +
+ *             @nr).  A backing whose mappings are not the module's has
+ *             none of the range operations (-EOPNOTSUPP); one that has
+ *             @invalidate has @set_guard too.
+ * @invalidate: zap the range everywhere; with @replace first give it new
+ *             content, every byte @fill.  Fails without any effect.
+ * @clean:     mark the range clean and write-protect it; returns how many
+ *             pages were dirty.  Needed when @flags has WRITE_NOTIFY.
+ *
+ * The range operations are called with obj->lock held and the range
+ * checked; each must hold its promise (uapi/linux/mmaplab.h) against any
+ * fault running at the same time.
  */
 struct mmaplab_backing_ops {
 	const char *label;
 	u32 flags;
-	int (*setup)(struct mmaplab_obj *obj);
+	void *(*setup)(unsigned long nr_pages);
 	void (*teardown)(struct mmaplab_obj *obj);
 	int (*mmap)(struct mmaplab_obj *obj, struct vm_area_struct *vma);
-	struct address_space *(*mapping)(struct mmaplab_obj *obj);
-	int (*replace)(struct mmaplab_obj *obj, pgoff_t first, pgoff_t nr,
-		       u8 fill);
+	unsigned long (*resident)(struct mmaplab_obj *obj);
+	int (*set_guard)(struct mmaplab_obj *obj, pgoff_t first, pgoff_t nr,
+			 bool install);
+	int (*invalidate)(struct mmaplab_obj *obj, pgoff_t first, pgoff_t nr,
+			  bool replace, u8 fill);
+	long (*clean)(struct mmaplab_obj *obj, pgoff_t first, pgoff_t nr);
 };
 
 /**
  * struct mmaplab_obj - one lab object, created by each open() of the device
  * @ref:       references: one for the open file, one for each VMA
- * @lock:      serialises configuration against mmap() and range ioctls
- * @inval:     held for reading while a fault looks up and maps a page of
- *             the object, for writing while pages are replaced
+ * @file:      the device file this object belongs to; not a reference of
+ *             its own: valid while @ref is, since the file or a VMA that
+ *             pins it holds each reference
+ * @lock:      serialises configuration, mmap() and range ioctls
+ * @inval:     held for reading while a fault checks the guards and looks
+ *             up (pfn: inserts) a page, for writing by range operations
+ * @seq:       bumped under @inval held for writing by every range
+ *             operation; a fault that read it before and sees it changed
+ *             once it holds the page lock retries (see vma.c)
  * @configured: MMAPLAB_IOC_CONFIGURE succeeded (under @lock)
  * @mapped:    mmap() succeeded once; the configuration is frozen (@lock)
  * @backing:   enum mmaplab_backing; fixed once @mapped
  * @flags:     MMAPLAB_CONFIG_* flags; fixed once @mapped
  * @nr_pages:  object size in pages; fixed once @mapped
  * @ops:       the backing's operations; fixed once @mapped
+ * @priv:      what the backing's setup made (shmem: its file)
+ * @charged_uid: the user whose budget the configuration is charged to
  * @inode:     an anonymous inode of our own, whose address_space the
  *             device file uses, so that the object's mappings (backings
  *             pages and pfn) can be found and zapped in every process
- * @shmem:     backing shmem: the internal shmem file holding the pages
  * @pages:     backings pages and pfn: page index -> struct page, filled on
  *             first touch; each entry holds one page reference
  * @guard:     bitmap of guard pages (allocated at configure)
@@ -122,16 +146,19 @@ struct mmaplab_backing_ops {
  */
 struct mmaplab_obj {
 	struct kref ref;
+	struct file *file;
 	struct mutex lock;		/* configuration, ranges */
 	struct rw_semaphore inval;
+	unsigned long seq;
 	bool configured;
 	bool mapped;
 	u32 backing;
 	u32 flags;
 	unsigned long nr_pages;
 	const struct mmaplab_backing_ops *ops;
+	void *priv;
+	kuid_t charged_uid;
 	struct inode *inode;
-	struct file *shmem;
 	struct xarray pages;
 	unsigned long *guard;
 	unsigned long *dirty;
@@ -153,12 +180,25 @@ static inline void mmaplab_count_n(struct mmaplab_obj *obj,
 	atomic64_add(n, &obj->cnt[c]);
 }
 
+static inline bool mmaplab_guarded(struct mmaplab_obj *obj, pgoff_t index)
+{
+	return index < obj->nr_pages && test_bit(index, obj->guard);
+}
+
 /* main.c: module parameters and module-wide accounting */
 extern unsigned long mmaplab_max_pages;
-extern unsigned long mmaplab_max_total_pages;
 extern atomic_long_t mmaplab_live_objects;
 extern atomic_long_t mmaplab_live_pages;
-extern atomic_long_t mmaplab_reserved_pages;
+
+/* budget.c: pages configured, module-wide and per user */
+extern unsigned long mmaplab_max_total_pages;
+extern unsigned long mmaplab_max_user_pages;
+int mmaplab_budget_swap(kuid_t old_uid, unsigned long old_nr, kuid_t uid,
+			unsigned long nr, bool unlimited_user);
+void mmaplab_budget_release(kuid_t uid, unsigned long nr);
+unsigned long mmaplab_budget_total(void);
+unsigned long mmaplab_budget_user(kuid_t uid);
+void mmaplab_budget_exit(void);
 
 /* dev.c: the character device */
 int mmaplab_dev_register(void);
@@ -170,42 +210,71 @@ void mmaplab_fs_exit(void);
 struct inode *mmaplab_fs_new_inode(void);
 
 /* object.c: lifetime and configuration of a lab object */
-struct mmaplab_obj *mmaplab_obj_create(void);
+struct mmaplab_obj *mmaplab_obj_create(struct file *file);
 void mmaplab_obj_get(struct mmaplab_obj *obj);
 void mmaplab_obj_put(struct mmaplab_obj *obj);
 int mmaplab_obj_configure(struct mmaplab_obj *obj,
 			  const struct mmaplab_config *cfg);
 int mmaplab_obj_mmap(struct mmaplab_obj *obj, struct vm_area_struct *vma);
 void mmaplab_obj_fill_stats(struct mmaplab_obj *obj,
-			    struct mmaplab_stats *st, bool reset);
+			    struct mmaplab_stats *st);
+void mmaplab_obj_reset_stats(struct mmaplab_obj *obj,
+			     const struct mmaplab_stats *st);
 
-/* ranges.c: guard pages, invalidation, write-notify cleaning */
+/* ranges.c: the range ioctls, checked, then handed to the backing */
 int mmaplab_obj_guard(struct mmaplab_obj *obj, struct mmaplab_range *r);
 int mmaplab_obj_invalidate(struct mmaplab_obj *obj, struct mmaplab_range *r);
 int mmaplab_obj_clean(struct mmaplab_obj *obj, struct mmaplab_range *r);
+void mmaplab_zap(struct mmaplab_obj *obj, struct address_space *mapping,
+		 pgoff_t first, pgoff_t nr, bool even_cows);
+void mmaplab_range_begin_write(struct mmaplab_obj *obj);
 
-/* vmops.c: what the kernel calls back on a mapping of an object */
+/*
+ * vma.c: the callbacks every backing shares.  A backing's table starts
+ * with MMAPLAB_VM_OPS_COMMON and adds its fault handlers.
+ */
 void mmaplab_vma_attach(struct mmaplab_obj *obj, struct vm_area_struct *vma,
 			const struct vm_operations_struct *ops);
-const struct vm_operations_struct *mmaplab_pages_vm_ops(u32 flags);
-const struct vm_operations_struct *mmaplab_pfn_vm_ops(u32 flags);
-const struct vm_operations_struct *mmaplab_shmem_vm_ops(void);
-bool mmaplab_vma_guarded(struct mmaplab_obj *obj, pgoff_t index);
+void mmaplab_vm_open(struct vm_area_struct *vma);
+void mmaplab_vm_close(struct vm_area_struct *vma);
+int mmaplab_vm_may_split(struct vm_area_struct *vma, unsigned long addr);
+int mmaplab_vm_mremap(struct vm_area_struct *vma);
+int mmaplab_vm_mprotect(struct vm_area_struct *vma, unsigned long start,
+			unsigned long end, unsigned long newflags);
+const char *mmaplab_vm_name(struct vm_area_struct *vma);
+vm_fault_t mmaplab_fault_begin(struct mmaplab_obj *obj, struct vm_fault *vmf);
+vm_fault_t mmaplab_fault_guarded(struct mmaplab_obj *obj);
+vm_fault_t mmaplab_fault_retry(struct mmaplab_obj *obj, struct page *page);
 
-/* backing_*.c */
+#define MMAPLAB_VM_OPS_COMMON				\
+	.open		= mmaplab_vm_open,		\
+	.close		= mmaplab_vm_close,		\
+	.may_split	= mmaplab_vm_may_split,		\
+	.mremap		= mmaplab_vm_mremap,		\
+	.mprotect	= mmaplab_vm_mprotect,		\
+	.name		= mmaplab_vm_name
+
+static inline struct mmaplab_obj *mmaplab_vma_obj(struct vm_area_struct *vma)
+{
+	return vma->vm_private_data;
+}
+
+/* store.c: the page store of backings pages and pfn */
+struct page *mmaplab_store_get(struct mmaplab_obj *obj, pgoff_t index);
+struct page *mmaplab_store_lookup(struct mmaplab_obj *obj, pgoff_t index);
+bool mmaplab_store_holds(struct mmaplab_obj *obj, pgoff_t index,
+			 struct page *page);
+void mmaplab_store_sync(struct mmaplab_obj *obj, pgoff_t first, pgoff_t nr);
+struct page **mmaplab_store_replace(struct mmaplab_obj *obj, pgoff_t first,
+				    pgoff_t nr, u8 fill);
+void mmaplab_store_put_old(struct page **old, pgoff_t nr);
+void mmaplab_store_release(struct mmaplab_obj *obj);
+unsigned long mmaplab_store_resident(struct mmaplab_obj *obj);
+
+/* backing_*.c: one file per backing */
 extern const struct mmaplab_backing_ops mmaplab_backing_pages;
 extern const struct mmaplab_backing_ops mmaplab_backing_shmem;
 extern const struct mmaplab_backing_ops mmaplab_backing_zero;
 extern const struct mmaplab_backing_ops mmaplab_backing_pfn;
-
-/* backing_pages.c: the page store, shared by backings pages and pfn */
-struct page *mmaplab_pages_get(struct mmaplab_obj *obj, pgoff_t index);
-struct page *mmaplab_pages_lookup(struct mmaplab_obj *obj, pgoff_t index);
-int mmaplab_pages_replace(struct mmaplab_obj *obj, pgoff_t first, pgoff_t nr,
-			  u8 fill);
-void mmaplab_pages_release_all(struct mmaplab_obj *obj);
-
-/* backing_shmem.c: the wrapped shmem vm_operations */
-const struct vm_operations_struct *mmaplab_shmem_orig_ops(void);
 
 #endif /* _MMAPLAB_H */

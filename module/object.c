@@ -4,18 +4,22 @@
  * reference counting, statistics and destruction.
  *
  * An object is created by open() and lives while its file or any VMA
- * holds a reference.  This file owns the object's configuration and the
- * module-wide budget; it must not look at page tables (vmops.c, ranges.c)
- * or at the way a backing provides pages (backing_*.c).
+ * holds a reference.  This file owns the object's configuration and its
+ * charge to the budgets (budget.c); it must not look at page tables or at
+ * the way a backing provides pages (backing_*.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
+#include <linux/stddef.h>
 
 #include "mmaplab.h"
 
+/* Adding a backing: its file, its line here, its value in the uapi enum. */
 static const struct mmaplab_backing_ops *const mmaplab_backings[] = {
 	[MMAPLAB_BACKING_PAGES]	= &mmaplab_backing_pages,
 	[MMAPLAB_BACKING_SHMEM]	= &mmaplab_backing_shmem,
@@ -23,7 +27,7 @@ static const struct mmaplab_backing_ops *const mmaplab_backings[] = {
 	[MMAPLAB_BACKING_PFN]	= &mmaplab_backing_pfn,
 };
 
-struct mmaplab_obj *mmaplab_obj_create(void)
+struct mmaplab_obj *mmaplab_obj_create(struct file *file)
 {
 	struct mmaplab_obj *obj;
 	int i;
@@ -36,6 +40,7 @@ struct mmaplab_obj *mmaplab_obj_create(void)
 		kfree(obj);
 		return NULL;
 	}
+	obj->file = file;
 	kref_init(&obj->ref);
 	mutex_init(&obj->lock);
 	init_rwsem(&obj->inval);
@@ -53,26 +58,28 @@ void mmaplab_obj_get(struct mmaplab_obj *obj)
 	kref_get(&obj->ref);
 }
 
-/* Undo what configuring set up (the reservation stays with the caller). */
+/* Give back everything a configuration holds: pages, bitmaps, budget. */
 static void mmaplab_obj_unconfigure(struct mmaplab_obj *obj)
 {
-	if (obj->ops && obj->ops->teardown)
+	if (!obj->configured)
+		return;
+	if (obj->ops->teardown)
 		obj->ops->teardown(obj);
 	bitmap_free(obj->guard);
 	bitmap_free(obj->dirty);
 	obj->guard = NULL;
 	obj->dirty = NULL;
 	obj->ops = NULL;
+	obj->configured = false;
 }
 
 static void mmaplab_obj_release(struct kref *ref)
 {
 	struct mmaplab_obj *obj = container_of(ref, struct mmaplab_obj, ref);
 
-	mmaplab_obj_unconfigure(obj);
-	mmaplab_pages_release_all(obj);
 	if (obj->configured)
-		atomic_long_sub(obj->nr_pages, &mmaplab_reserved_pages);
+		mmaplab_budget_release(obj->charged_uid, obj->nr_pages);
+	mmaplab_obj_unconfigure(obj);
 	iput(obj->inode);
 	mutex_destroy(&obj->lock);
 	kfree(obj);
@@ -87,24 +94,19 @@ void mmaplab_obj_put(struct mmaplab_obj *obj)
 	kref_put(&obj->ref, mmaplab_obj_release);
 }
 
-/* Charge @nr pages to the module-wide budget; false if it is exhausted. */
-static bool mmaplab_reserve(unsigned long nr)
-{
-	long total = atomic_long_add_return(nr, &mmaplab_reserved_pages);
-
-	if (total < 0 || total > READ_ONCE(mmaplab_max_total_pages)) {
-		atomic_long_sub(nr, &mmaplab_reserved_pages);
-		return false;
-	}
-	return true;
-}
-
+/*
+ * Configure, or configure again until the first mmap().  Everything the
+ * new configuration needs is made before the old one is given back, so a
+ * failure leaves the object as it was.
+ */
 int mmaplab_obj_configure(struct mmaplab_obj *obj,
 			  const struct mmaplab_config *cfg)
 {
 	const struct mmaplab_backing_ops *ops;
 	unsigned long *guard, *dirty;
-	int ret = 0;
+	kuid_t uid = current_euid();
+	void *priv = NULL;
+	int ret;
 
 	if (!cfg->backing || cfg->backing > MMAPLAB_BACKING_MAX)
 		return -EINVAL;
@@ -128,17 +130,27 @@ int mmaplab_obj_configure(struct mmaplab_obj *obj,
 		ret = -EBUSY;
 		goto out_unlock;
 	}
-	/* Reserve the new size before giving back the old one. */
-	if (!mmaplab_reserve(cfg->nr_pages)) {
-		ret = -ENOSPC;
+	ret = mmaplab_budget_swap(obj->charged_uid,
+				  obj->configured ? obj->nr_pages : 0,
+				  uid, cfg->nr_pages,
+				  capable(CAP_SYS_RESOURCE));
+	if (ret)
 		goto out_unlock;
+	if (ops->setup) {
+		priv = ops->setup(cfg->nr_pages);
+		if (IS_ERR(priv)) {
+			ret = PTR_ERR(priv);
+			mmaplab_budget_swap(uid, cfg->nr_pages, obj->charged_uid,
+					    obj->configured ? obj->nr_pages : 0,
+					    true);
+			goto out_unlock;
+		}
 	}
-	if (obj->configured) {
-		mmaplab_obj_unconfigure(obj);
-		atomic_long_sub(obj->nr_pages, &mmaplab_reserved_pages);
-		obj->configured = false;
-	}
+
+	mmaplab_obj_unconfigure(obj);
 	obj->ops = ops;
+	obj->priv = priv;
+	obj->charged_uid = uid;
 	obj->backing = cfg->backing;
 	obj->flags = cfg->flags;
 	obj->nr_pages = cfg->nr_pages;
@@ -147,12 +159,6 @@ int mmaplab_obj_configure(struct mmaplab_obj *obj,
 	guard = NULL;
 	dirty = NULL;
 	i_size_write(obj->inode, (loff_t)obj->nr_pages << PAGE_SHIFT);
-	ret = ops->setup ? ops->setup(obj) : 0;
-	if (ret) {
-		mmaplab_obj_unconfigure(obj);
-		atomic_long_sub(cfg->nr_pages, &mmaplab_reserved_pages);
-		goto out_unlock;
-	}
 	if (mmaplab_injected(MMAPLAB_BUG_LEAK))
 		obj->lost = kmalloc(256, GFP_KERNEL);
 	obj->configured = true;
@@ -164,36 +170,63 @@ out_free:
 	return ret;
 }
 
+/* The configuration is frozen by the first mmap() that succeeds. */
 int mmaplab_obj_mmap(struct mmaplab_obj *obj, struct vm_area_struct *vma)
 {
-	int ret;
+	int ret = -EINVAL;
 
 	mutex_lock(&obj->lock);
-	if (!obj->configured) {
-		mutex_unlock(&obj->lock);
-		return -EINVAL;
+	if (obj->configured) {
+		ret = obj->ops->mmap(obj, vma);
+		if (!ret) {
+			obj->mapped = true;
+			mmaplab_count(obj, MMAPLAB_CNT_MMAPS);
+		}
 	}
-	/* From here on the configuration is frozen. */
-	obj->mapped = true;
 	mutex_unlock(&obj->lock);
-
-	ret = obj->ops->mmap(obj, vma);
-	if (!ret)
-		mmaplab_count(obj, MMAPLAB_CNT_MMAPS);
 	return ret;
 }
 
-static u64 mmaplab_read_counter(struct mmaplab_obj *obj,
-				enum mmaplab_counter c, bool reset)
+/* Where each counter goes in struct mmaplab_stats. */
+#define STAT(c, field) \
+	[MMAPLAB_CNT_##c] = offsetof(struct mmaplab_stats, field)
+static const size_t mmaplab_stat_field[MMAPLAB_NR_COUNTERS] = {
+	STAT(MMAPS, mmaps),
+	STAT(VMA_OPENS, vma_opens),
+	STAT(VMA_CLOSES, vma_closes),
+	STAT(FAULTS, faults),
+	STAT(FAULTS_READ, faults_read),
+	STAT(FAULTS_WRITE, faults_write),
+	STAT(FAULTS_COW, faults_cow),
+	STAT(FAULTS_SHARED, faults_shared),
+	STAT(FAULTS_SIGBUS, faults_sigbus),
+	STAT(PAGES_ALLOCATED, pages_allocated),
+	STAT(MAY_SPLITS, may_splits),
+	STAT(MREMAPS, mremaps),
+	STAT(MPROTECTS, mprotects),
+	STAT(MAP_PAGES, map_pages),
+	STAT(MAP_PAGES_MAPPED, map_pages_mapped),
+	STAT(PAGE_MKWRITES, page_mkwrites),
+	STAT(PFN_MKWRITES, pfn_mkwrites),
+	STAT(ACCESSES, accesses),
+	STAT(FAULTS_SIGSEGV, faults_sigsegv),
+	STAT(INVALIDATIONS, invalidations),
+	STAT(PAGES_REPLACED, pages_replaced),
+	STAT(FAULTS_RETRIED, faults_retried),
+};
+
+#undef STAT
+
+static u64 *mmaplab_stat(struct mmaplab_stats *st, enum mmaplab_counter c)
 {
-	return reset ? atomic64_xchg(&obj->cnt[c], 0) :
-		       atomic64_read(&obj->cnt[c]);
+	return (u64 *)((char *)st + mmaplab_stat_field[c]);
 }
 
-void mmaplab_obj_fill_stats(struct mmaplab_obj *obj,
-			    struct mmaplab_stats *st, bool reset)
+void mmaplab_obj_fill_stats(struct mmaplab_obj *obj, struct mmaplab_stats *st)
 {
-#define CNT(c) mmaplab_read_counter(obj, MMAPLAB_CNT_##c, reset)
+	kuid_t uid = current_euid();
+	int c;
+
 	mutex_lock(&obj->lock);
 	st->backing = obj->backing;
 	st->config_flags = obj->flags;
@@ -201,39 +234,34 @@ void mmaplab_obj_fill_stats(struct mmaplab_obj *obj,
 	if (obj->configured) {
 		st->pages_dirty = bitmap_weight(obj->dirty, obj->nr_pages);
 		st->pages_guarded = bitmap_weight(obj->guard, obj->nr_pages);
+		st->pages_resident = obj->ops->resident(obj);
 	}
-	st->pages_resident = obj->shmem ? obj->shmem->f_mapping->nrpages :
-					  atomic_long_read(&obj->resident);
 	mutex_unlock(&obj->lock);
 
 	st->abi_version = MMAPLAB_ABI_VERSION;
-	st->mmaps = CNT(MMAPS);
-	st->vma_opens = CNT(VMA_OPENS);
-	st->vma_closes = CNT(VMA_CLOSES);
-	st->faults = CNT(FAULTS);
-	st->faults_read = CNT(FAULTS_READ);
-	st->faults_write = CNT(FAULTS_WRITE);
-	st->faults_cow = CNT(FAULTS_COW);
-	st->faults_shared = CNT(FAULTS_SHARED);
-	st->faults_sigbus = CNT(FAULTS_SIGBUS);
-	st->pages_allocated = CNT(PAGES_ALLOCATED);
-	st->may_splits = CNT(MAY_SPLITS);
-	st->mremaps = CNT(MREMAPS);
-	st->mprotects = CNT(MPROTECTS);
-	st->map_pages = CNT(MAP_PAGES);
-	st->map_pages_mapped = CNT(MAP_PAGES_MAPPED);
-	st->page_mkwrites = CNT(PAGE_MKWRITES);
-	st->pfn_mkwrites = CNT(PFN_MKWRITES);
-	st->accesses = CNT(ACCESSES);
-	st->faults_sigsegv = CNT(FAULTS_SIGSEGV);
-	st->invalidations = CNT(INVALIDATIONS);
-	st->pages_replaced = CNT(PAGES_REPLACED);
+	for (c = 0; c < MMAPLAB_NR_COUNTERS; c++)
+		*mmaplab_stat(st, c) = atomic64_read(&obj->cnt[c]);
 	st->vmas_live = atomic_long_read(&obj->vmas_live);
-#undef CNT
 
 	st->live_objects = atomic_long_read(&mmaplab_live_objects);
 	st->live_pages = atomic_long_read(&mmaplab_live_pages);
 	st->max_pages = READ_ONCE(mmaplab_max_pages);
 	st->max_total_pages = READ_ONCE(mmaplab_max_total_pages);
-	st->reserved_pages = atomic_long_read(&mmaplab_reserved_pages);
+	st->reserved_pages = mmaplab_budget_total();
+	st->max_user_pages = READ_ONCE(mmaplab_max_user_pages);
+	st->user_reserved_pages = mmaplab_budget_user(uid);
+}
+
+/*
+ * MMAPLAB_STATS_RESET, once the figures reached the caller: subtract what
+ * was reported, so that events counted meanwhile are not lost.
+ */
+void mmaplab_obj_reset_stats(struct mmaplab_obj *obj,
+			     const struct mmaplab_stats *st)
+{
+	int c;
+
+	for (c = 0; c < MMAPLAB_NR_COUNTERS; c++)
+		atomic64_sub(*mmaplab_stat((struct mmaplab_stats *)st, c),
+			     &obj->cnt[c]);
 }

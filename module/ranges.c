@@ -4,10 +4,12 @@
  * process mapping it: guard pages, invalidation (with optional new
  * content) and write-notify cleaning.
  *
- * All of them work by zapping page-table entries through the object's
- * address_space (unmap_mapping_range), never by walking a process's page
- * tables, so they find the object's mappings in every process.  This file
- * must not allocate or free pages itself (the backings do).
+ * This file checks the request and the range, then hands it to the
+ * backing, which owns how its faults are kept in order (backing_*.c).
+ * All of them remove page-table entries through an address_space
+ * (unmap_mapping_range), never by walking a process's page tables, so
+ * they find the object's mappings in every process.  This file must not
+ * allocate or free pages itself.
  */
 #include <linux/bitmap.h>
 #include <linux/mm.h>
@@ -28,25 +30,37 @@ static int mmaplab_range_check(struct mmaplab_obj *obj,
 }
 
 /*
- * Remove the page-table entries that map pages [first, first + nr) of the
- * object, in every process.  @even_cows also removes private copies
+ * Remove the page-table entries that map pages [first, first + nr) of
+ * @mapping, in every process.  @even_cows also removes private copies
  * (anonymous pages a MAP_PRIVATE mapping made by writing).
  */
-static void mmaplab_zap(struct mmaplab_obj *obj, pgoff_t first, pgoff_t nr,
-			bool even_cows)
+void mmaplab_zap(struct mmaplab_obj *obj, struct address_space *mapping,
+		 pgoff_t first, pgoff_t nr, bool even_cows)
 {
-	struct address_space *mapping = obj->ops->mapping(obj);
-
-	if (mapping)
-		unmap_mapping_range(mapping, (loff_t)first << PAGE_SHIFT,
-				    (loff_t)nr << PAGE_SHIFT, even_cows);
+	unmap_mapping_range(mapping, (loff_t)first << PAGE_SHIFT,
+			    (loff_t)nr << PAGE_SHIFT, even_cows);
 }
 
 /*
- * Each range operation starts the same way: take the object's lock (the
+ * A backing's range operation starts here: faults are kept out of the
+ * object's guards and store, and every fault that read obj->seq before
+ * will see it changed.  The full barrier orders the new value before the
+ * backing's look-ups of pages a fault may have just added (backing
+ * shmem, whose page cache is not under obj->inval).
+ */
+void mmaplab_range_begin_write(struct mmaplab_obj *obj)
+{
+	down_write(&obj->inval);
+	WRITE_ONCE(obj->seq, obj->seq + 1);
+	/* Pairs with smp_mb() in mmaplab_shmem_fault(). */
+	smp_mb();
+}
+
+/*
+ * Each range ioctl starts the same way: take the object's lock (the
  * caller drops it, whatever this returns), then check that the object is
- * configured with a backing whose mappings are the module's and that the
- * range is valid.
+ * configured with a backing whose mappings are the module's (zero's are
+ * not: it has no range operations) and that the range is valid.
  */
 static int mmaplab_range_begin(struct mmaplab_obj *obj,
 			       struct mmaplab_range *r)
@@ -54,7 +68,7 @@ static int mmaplab_range_begin(struct mmaplab_obj *obj,
 	mutex_lock(&obj->lock);
 	if (!obj->configured)
 		return -EINVAL;
-	if (!obj->ops->mapping)
+	if (!obj->ops->invalidate)
 		return -EOPNOTSUPP;
 	return mmaplab_range_check(obj, r);
 }
@@ -68,20 +82,10 @@ int mmaplab_obj_guard(struct mmaplab_obj *obj, struct mmaplab_range *r)
 			r->flags != MMAPLAB_GUARD_REMOVE))
 		return -EINVAL;
 	ret = mmaplab_range_begin(obj, r);
-	if (ret)
-		goto out;
-
-	down_write(&obj->inval);
-	if (install) {
-		bitmap_set(obj->guard, r->pgoff, r->nr_pages);
-		/* Like MADV_GUARD_INSTALL: private copies go too. */
-		mmaplab_zap(obj, r->pgoff, r->nr_pages, true);
-	} else {
-		bitmap_clear(obj->guard, r->pgoff, r->nr_pages);
-	}
-	up_write(&obj->inval);
-	r->result = bitmap_weight(obj->guard, obj->nr_pages);
-out:
+	if (!ret)
+		ret = obj->ops->set_guard(obj, r->pgoff, r->nr_pages, install);
+	if (!ret)
+		r->result = bitmap_weight(obj->guard, obj->nr_pages);
 	mutex_unlock(&obj->lock);
 	return ret;
 }
@@ -95,57 +99,34 @@ int mmaplab_obj_invalidate(struct mmaplab_obj *obj, struct mmaplab_range *r)
 	    (!replace && r->fill))
 		return -EINVAL;
 	ret = mmaplab_range_begin(obj, r);
-	if (ret)
-		goto out;
-
-	/*
-	 * Faults of backing pfn hold the invalidation lock while they look up
-	 * and insert a page, so none can map a page about to be replaced.
-	 */
-	down_write(&obj->inval);
-	/* Private copies are the process's own data: they stay. */
-	mmaplab_zap(obj, r->pgoff, r->nr_pages, false);
-	r->result = 0;
-	if (replace) {
-		ret = obj->ops->replace(obj, r->pgoff, r->nr_pages, r->fill);
-		if (!ret) {
-			r->result = r->nr_pages;
+	if (!ret)
+		ret = obj->ops->invalidate(obj, r->pgoff, r->nr_pages, replace,
+					   r->fill);
+	if (!ret) {
+		r->result = replace ? r->nr_pages : 0;
+		mmaplab_count(obj, MMAPLAB_CNT_INVALIDATIONS);
+		if (replace)
 			mmaplab_count_n(obj, MMAPLAB_CNT_PAGES_REPLACED,
 					r->nr_pages);
-		}
 	}
-	up_write(&obj->inval);
-	mmaplab_count(obj, MMAPLAB_CNT_INVALIDATIONS);
-out:
 	mutex_unlock(&obj->lock);
 	return ret;
 }
 
 int mmaplab_obj_clean(struct mmaplab_obj *obj, struct mmaplab_range *r)
 {
-	unsigned long i;
+	long cleaned;
 	int ret;
 
 	if (r->flags || r->fill)
 		return -EINVAL;
 	ret = mmaplab_range_begin(obj, r);
-	if (ret)
-		goto out;
-	if (!(obj->flags & MMAPLAB_CONFIG_WRITE_NOTIFY)) {
+	if (!ret && !(obj->flags & MMAPLAB_CONFIG_WRITE_NOTIFY))
 		ret = -EINVAL;
-		goto out;
+	if (!ret) {
+		cleaned = obj->ops->clean(obj, r->pgoff, r->nr_pages);
+		r->result = cleaned;
 	}
-
-	r->result = 0;
-	for (i = r->pgoff; i < r->pgoff + r->nr_pages; i++)
-		if (test_and_clear_bit(i, obj->dirty))
-			r->result++;
-	/*
-	 * Write-protect by removing the shared entries: the next access faults
-	 * the page in read-only again, and its next write is notified.
-	 */
-	mmaplab_zap(obj, r->pgoff, r->nr_pages, false);
-out:
 	mutex_unlock(&obj->lock);
 	return ret;
 }

@@ -22,7 +22,7 @@ cat > "$tmp/t.c" <<'SRC'
 #endif
 /* Each version's size, and each version ending where the next begins. */
 ASSERT(sizeof(struct mmaplab_config) == MMAPLAB_CONFIG_SIZE_VER0, "config size");
-ASSERT(sizeof(struct mmaplab_stats) == MMAPLAB_STATS_SIZE_VER1, "stats size");
+ASSERT(sizeof(struct mmaplab_stats) == MMAPLAB_STATS_SIZE_VER2, "stats size");
 ASSERT(offsetof(struct mmaplab_stats, config_flags) == MMAPLAB_STATS_SIZE_VER0,
        "stats version 0 ends where version 1 begins");
 ASSERT(sizeof(struct mmaplab_range) == MMAPLAB_RANGE_SIZE_VER0, "range size");

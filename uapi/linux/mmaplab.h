@@ -28,7 +28,7 @@
 #define MMAPLAB_DEVICE_PATH	"/dev/mmaplab"
 
 /* ABI version reported by MMAPLAB_IOC_STATS, bumped on any addition. */
-#define MMAPLAB_ABI_VERSION	2
+#define MMAPLAB_ABI_VERSION	3
 
 /**
  * enum mmaplab_backing - where the pages of a lab object come from
@@ -80,12 +80,15 @@ enum mmaplab_backing {
  *            is refused with -EINVAL
  * @nr_pages: (in) size of the object in pages; 1 .. the max_pages module
  *            parameter (-EFBIG above it, -ENOSPC when the module-wide
- *            budget max_total_pages would be exceeded)
+ *            budget max_total_pages, or the caller's user's budget
+ *            max_user_pages, would be exceeded)
  * @backing:  (in) enum mmaplab_backing
  * @__pad:    must be 0
  *
- * An object is configured once, before its first mmap(): configuring an
- * object again after it has been mapped fails with -EBUSY.
+ * An object may be configured again until its first successful mmap():
+ * the new configuration replaces the old one (pages, guards and budget of
+ * the old one are given back); after that it fails with -EBUSY.  A failed
+ * call leaves the object as it was.
  */
 struct mmaplab_config {
 	__u32 size;
@@ -153,6 +156,20 @@ struct mmaplab_config {
  * @pages_replaced: pages given new content by MMAPLAB_IOC_INVALIDATE
  * @pages_dirty:    pages written since they were last cleaned (state)
  * @pages_guarded:  guard pages of the object (state)
+ *
+ * Added in ABI version 3 (all (out)):
+ * @faults_retried: faults that found a range operation (guard,
+ *                  invalidate, clean) running on the object and backed off;
+ *                  the access faults again
+ * @max_user_pages: per-user limit on configured pages (module parameter
+ *                  max_user_pages; callers with CAP_SYS_RESOURCE are not
+ *                  held to it)
+ * @user_reserved_pages: pages configured by the caller's user (effective
+ *                  uid) in all live objects
+ *
+ * MMAPLAB_STATS_RESET subtracts what was reported from the counters once
+ * the structure was copied out, so no event is lost and a caller that
+ * gets -EFAULT keeps its counts.
  */
 struct mmaplab_stats {
 	__u32 size;
@@ -196,10 +213,16 @@ struct mmaplab_stats {
 	__u64 pages_replaced;
 	__u64 pages_dirty;
 	__u64 pages_guarded;
+
+	/* ABI version 3 */
+	__u64 faults_retried;
+	__u64 max_user_pages;
+	__u64 user_reserved_pages;
 };
 
 #define MMAPLAB_STATS_SIZE_VER0		160
 #define MMAPLAB_STATS_SIZE_VER1		272
+#define MMAPLAB_STATS_SIZE_VER2		296
 
 /* Zero this object's event counters after reading them. */
 #define MMAPLAB_STATS_RESET		(1U << 0)

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * backing_pfn.c - the "pfn" backing: the page store (store.c) mapped by
+ * page frame number into a VM_PFNMAP | VM_IO mapping, the way a driver
+ * maps device memory, with optional write-notify (->pfn_mkwrite) and
+ * ->access for ptrace.
+ *
+ * Owns its vm_operations tables, fault handlers and range operations.
+ * A PFN entry holds no page reference, so a fault looks up and inserts
+ * the page frame under obj->inval held for reading, and every range
+ * operation holds it for writing while it changes guards or pages and
+ * zaps: no entry can map a page that left the store.
+ */
+#include <linux/highmem.h>
+#include <linux/mm.h>
+
+#include "compat.h"
+#include "mmaplab.h"
+
+static vm_fault_t mmaplab_pfn_fault(struct vm_fault *vmf)
+{
+	struct mmaplab_obj *obj = mmaplab_vma_obj(vmf->vma);
+	struct page *page;
+	vm_fault_t ret;
+
+	ret = mmaplab_fault_begin(obj, vmf);
+	if (ret)
+		return ret;
+	down_read(&obj->inval);
+	if (mmaplab_guarded(obj, vmf->pgoff)) {
+		ret = mmaplab_fault_guarded(obj);
+		goto out;
+	}
+	page = mmaplab_store_get(obj, vmf->pgoff);
+	if (IS_ERR(page)) {
+		ret = vmf_error(PTR_ERR(page));
+		goto out;
+	}
+	ret = vmf_insert_pfn(vmf->vma, vmf->address & PAGE_MASK,
+			     page_to_pfn(page));
+	put_page(page);
+out:
+	up_read(&obj->inval);
+	return ret;
+}
+
+/*
+ * The first write to a shared PFN page mapped read-only.  The kernel makes
+ * the entry writable afterwards only if it is still the one it faulted on,
+ * so MMAPLAB_IOC_CLEAN (zap, then clear, under obj->inval) loses no write.
+ */
+static vm_fault_t mmaplab_pfn_mkwrite(struct vm_fault *vmf)
+{
+	struct mmaplab_obj *obj = mmaplab_vma_obj(vmf->vma);
+
+	mmaplab_count(obj, MMAPLAB_CNT_PFN_MKWRITES);
+	if (vmf->pgoff >= obj->nr_pages)
+		return VM_FAULT_SIGBUS;
+	down_read(&obj->inval);
+	set_bit(vmf->pgoff, obj->dirty);
+	up_read(&obj->inval);
+	return 0;
+}
+
+/*
+ * ptrace, /proc/PID/mem and gdb cannot pin the pages of a VM_IO mapping;
+ * they come here.  Copy at most to the end of one page, like
+ * generic_access_phys(), but through the object's own pages.
+ */
+static int mmaplab_pfn_access(struct vm_area_struct *vma, unsigned long addr,
+			      void *buf, int len, int write)
+{
+	struct mmaplab_obj *obj = mmaplab_vma_obj(vma);
+	unsigned long offset = addr - vma->vm_start;
+	pgoff_t index = vma->vm_pgoff + (offset >> PAGE_SHIFT);
+	unsigned int in_page = offset_in_page(offset);
+	struct page *page;
+	void *kaddr;
+
+	mmaplab_count(obj, MMAPLAB_CNT_ACCESSES);
+	if (index >= obj->nr_pages)
+		return -EFAULT;
+	len = min_t(int, len, PAGE_SIZE - in_page);
+
+	down_read(&obj->inval);
+	if (mmaplab_guarded(obj, index)) {
+		len = -EFAULT;
+		goto out;
+	}
+	page = mmaplab_store_get(obj, index);
+	if (IS_ERR(page)) {
+		len = PTR_ERR(page);
+		goto out;
+	}
+	kaddr = kmap_local_page(page);
+	if (write)
+		memcpy(kaddr + in_page, buf, len);
+	else
+		memcpy(buf, kaddr + in_page, len);
+	kunmap_local(kaddr);
+	put_page(page);
+out:
+	up_read(&obj->inval);
+	return len;
+}
+
+static const struct vm_operations_struct mmaplab_pfn_ops = {
+	MMAPLAB_VM_OPS_COMMON,
+	.fault		= mmaplab_pfn_fault,
+	.access		= mmaplab_pfn_access,
+};
+
+static const struct vm_operations_struct mmaplab_pfn_wn_ops = {
+	MMAPLAB_VM_OPS_COMMON,
+	.fault		= mmaplab_pfn_fault,
+	.pfn_mkwrite	= mmaplab_pfn_mkwrite,
+	.access		= mmaplab_pfn_access,
+};
+
+static int mmaplab_pfn_mmap(struct mmaplab_obj *obj, struct vm_area_struct *vma)
+{
+	/*
+	 * A private mapping may copy on write (MAP_PRIVATE keeps VM_MAYWRITE
+	 * even on a read-only descriptor: mprotect() may make it writable),
+	 * which needs the struct pages a PFN map does not have.  Like
+	 * /dev/mem, refuse it (is_cow_mapping).
+	 */
+	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE)
+		return -EINVAL;
+	mmaplab_vma_set_flags(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
+			      VM_DONTDUMP);
+	mmaplab_vma_attach(obj, vma,
+			   obj->flags & MMAPLAB_CONFIG_WRITE_NOTIFY ?
+			   &mmaplab_pfn_wn_ops : &mmaplab_pfn_ops);
+	return 0;
+}
+
+static void mmaplab_pfn_teardown(struct mmaplab_obj *obj)
+{
+	mmaplab_store_release(obj);
+}
+
+static int mmaplab_pfn_guard(struct mmaplab_obj *obj, pgoff_t first,
+			     pgoff_t nr, bool install)
+{
+	mmaplab_range_begin_write(obj);
+	if (install) {
+		bitmap_set(obj->guard, first, nr);
+		mmaplab_zap(obj, obj->inode->i_mapping, first, nr, true);
+	} else {
+		bitmap_clear(obj->guard, first, nr);
+	}
+	up_write(&obj->inval);
+	return 0;
+}
+
+static int mmaplab_pfn_invalidate(struct mmaplab_obj *obj, pgoff_t first,
+				  pgoff_t nr, bool replace, u8 fill)
+{
+	struct page **old = NULL;
+
+	mmaplab_range_begin_write(obj);
+	if (replace) {
+		old = mmaplab_store_replace(obj, first, nr, fill);
+		if (IS_ERR(old)) {
+			up_write(&obj->inval);
+			return PTR_ERR(old);
+		}
+	}
+	/* The old frames are freed only once no entry maps them. */
+	mmaplab_zap(obj, obj->inode->i_mapping, first, nr, false);
+	up_write(&obj->inval);
+	if (old)
+		mmaplab_store_put_old(old, nr);
+	return 0;
+}
+
+static long mmaplab_pfn_clean(struct mmaplab_obj *obj, pgoff_t first,
+			      pgoff_t nr)
+{
+	long cleaned = 0;
+	pgoff_t i;
+
+	mmaplab_range_begin_write(obj);
+	/* Zap first: a write through an entry zapped later would be lost. */
+	mmaplab_zap(obj, obj->inode->i_mapping, first, nr, false);
+	for (i = first; i < first + nr; i++)
+		if (test_and_clear_bit(i, obj->dirty))
+			cleaned++;
+	up_write(&obj->inval);
+	return cleaned;
+}
+
+const struct mmaplab_backing_ops mmaplab_backing_pfn = {
+	.label		= "[mmaplab:pfn]",
+	.flags		= MMAPLAB_CONFIG_WRITE_NOTIFY,
+	.teardown	= mmaplab_pfn_teardown,
+	.mmap		= mmaplab_pfn_mmap,
+	.resident	= mmaplab_store_resident,
+	.set_guard	= mmaplab_pfn_guard,
+	.invalidate	= mmaplab_pfn_invalidate,
+	.clean		= mmaplab_pfn_clean,
+};

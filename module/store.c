@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * store.c - the page store of backings pages and pfn.
+ *
+ * A page is allocated, zeroed and charged to the faulting task's memory
+ * cgroup the first time any process touches its index, and kept until the
+ * object is configured again or dies, or MMAPLAB_IOC_INVALIDATE replaces
+ * it.  This file owns the store, the page locks range operations use to
+ * wait for faults in progress, and the module's live-pages count; it must
+ * not look at page tables.
+ *
+ * Rules (Documentation/design.rst, "Locking"):
+ *  - pages enter the store only under obj->inval held for reading (a
+ *    fault) or writing (replace), so a range operation holding it for
+ *    writing sees every page a fault may be about to map;
+ *  - a page leaves the store only under its page lock, so a fault that
+ *    holds the lock and finds the page still stored may map it.
+ */
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "mmaplab.h"
+
+/*
+ * Return the page at @index with a reference the caller owns, allocating
+ * it on first use.  The caller holds obj->inval.
+ */
+struct page *mmaplab_store_get(struct mmaplab_obj *obj, pgoff_t index)
+{
+	struct page *page, *old;
+
+	page = xa_load(&obj->pages, index);
+	if (page)
+		goto found;
+
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page)
+		return ERR_PTR(-ENOMEM);
+	old = xa_cmpxchg(&obj->pages, index, NULL, page, GFP_KERNEL_ACCOUNT);
+	if (xa_is_err(old)) {
+		__free_page(page);
+		return ERR_PTR(xa_err(old));
+	}
+	if (old) {
+		/* Another fault on the same index won the race. */
+		__free_page(page);
+		page = old;
+		goto found;
+	}
+	mmaplab_count(obj, MMAPLAB_CNT_PAGES_ALLOCATED);
+	atomic_long_inc(&obj->resident);
+	atomic_long_inc(&mmaplab_live_pages);
+found:
+	/*
+	 * obj->inval keeps replace away, so the store's reference keeps the
+	 * page alive until this one is taken.
+	 */
+	if (!mmaplab_injected(MMAPLAB_BUG_NOGET))
+		get_page(page);
+	return page;
+}
+
+/*
+ * The page at @index if it is resident, referenced, without sleeping or
+ * allocating (fault-around, under RCU).  A page being replaced at the same
+ * time is either seen with a reference or not at all.
+ */
+struct page *mmaplab_store_lookup(struct mmaplab_obj *obj, pgoff_t index)
+{
+	struct page *page;
+
+	rcu_read_lock();
+	page = xa_load(&obj->pages, index);
+	if (page && !get_page_unless_zero(page))
+		page = NULL;
+	if (page && xa_load(&obj->pages, index) != page) {
+		put_page(page);
+		page = NULL;
+	}
+	rcu_read_unlock();
+	return page;
+}
+
+/* Is @page still the store's page at @index?  Caller holds the page lock. */
+bool mmaplab_store_holds(struct mmaplab_obj *obj, pgoff_t index,
+			 struct page *page)
+{
+	return xa_load(&obj->pages, index) == page;
+}
+
+/*
+ * Wait for every fault that holds the lock of a stored page in the range:
+ * it is mapping that page, and the caller's zap must come after.  Faults
+ * that take a lock later see what the caller changed before.  Caller holds
+ * obj->inval for writing.
+ */
+void mmaplab_store_sync(struct mmaplab_obj *obj, pgoff_t first, pgoff_t nr)
+{
+	unsigned long index;
+	struct page *page;
+
+	xa_for_each_range(&obj->pages, index, page, first, first + nr - 1) {
+		lock_page(page);
+		unlock_page(page);
+		cond_resched();
+	}
+}
+
+static void mmaplab_store_free_pages(struct page **pages, pgoff_t nr)
+{
+	pgoff_t i;
+
+	for (i = 0; i < nr; i++)
+		if (pages[i])
+			put_page(pages[i]);
+	kvfree(pages);
+}
+
+/*
+ * Give pages [first, first + nr) new content, every byte @fill.  All new
+ * pages and all store slots are allocated first, so a failure changes
+ * nothing.  Each old page leaves the store under its page lock; the old
+ * pages are returned (an array of @nr, NULL where none was stored) for the
+ * caller to put once their page-table entries are zapped.  Caller holds
+ * obj->inval for writing.
+ */
+struct page **mmaplab_store_replace(struct mmaplab_obj *obj, pgoff_t first,
+				    pgoff_t nr, u8 fill)
+{
+	struct page **new, **old;
+	pgoff_t i;
+	int ret;
+
+	new = kvcalloc(nr, sizeof(*new), GFP_KERNEL_ACCOUNT);
+	old = kvcalloc(nr, sizeof(*old), GFP_KERNEL_ACCOUNT);
+	if (!new || !old)
+		goto nomem;
+	for (i = 0; i < nr; i++) {
+		new[i] = alloc_page(GFP_KERNEL_ACCOUNT);
+		if (!new[i])
+			goto nomem;
+		memset_page(new[i], 0, fill, PAGE_SIZE);
+		ret = xa_reserve(&obj->pages, first + i, GFP_KERNEL_ACCOUNT);
+		if (ret)
+			goto nomem;
+	}
+
+	for (i = 0; i < nr; i++) {
+		old[i] = xa_load(&obj->pages, first + i);
+		if (old[i])
+			lock_page(old[i]);
+		/* The slot exists: no allocation, no failure. */
+		xa_store(&obj->pages, first + i, new[i], GFP_NOWAIT);
+		if (old[i]) {
+			unlock_page(old[i]);
+		} else {
+			mmaplab_count(obj, MMAPLAB_CNT_PAGES_ALLOCATED);
+			atomic_long_inc(&obj->resident);
+			atomic_long_inc(&mmaplab_live_pages);
+		}
+	}
+	kvfree(new);
+	return old;
+
+nomem:
+	/* xa_release() drops a reservation only; stored pages stay. */
+	if (new)
+		for (i = 0; i < nr; i++)
+			xa_release(&obj->pages, first + i);
+	if (new)
+		mmaplab_store_free_pages(new, nr);
+	kvfree(old);
+	return ERR_PTR(-ENOMEM);
+}
+
+/* Drop the store's references to pages mmaplab_store_replace() removed. */
+void mmaplab_store_put_old(struct page **old, pgoff_t nr)
+{
+	mmaplab_store_free_pages(old, nr);
+}
+
+/* Empty the store: the object is configured again, or dies. */
+void mmaplab_store_release(struct mmaplab_obj *obj)
+{
+	struct page *page;
+	unsigned long index;
+
+	xa_for_each(&obj->pages, index, page) {
+		put_page(page);
+		atomic_long_dec(&obj->resident);
+		atomic_long_dec(&mmaplab_live_pages);
+	}
+	xa_destroy(&obj->pages);
+}
+
+unsigned long mmaplab_store_resident(struct mmaplab_obj *obj)
+{
+	return atomic_long_read(&obj->resident);
+}
