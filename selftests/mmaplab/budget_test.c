@@ -13,6 +13,9 @@
  *                      still configure
  *   memcg              pages are charged to the faulting task's memory
  *                      cgroup, for an unprivileged user too
+ *   other_users        another user cannot reach an object it was not
+ *                      handed: /proc/PID/fd and map_files are refused, and
+ *                      its own open() makes a new, empty object
  *
  * The per-user and memcg cases need root to change uid and make a cgroup.
  */
@@ -262,6 +265,53 @@ TEST(per_user_budget)
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("hog failed at step %d",
 						 WEXITSTATUS(status));
+	close(fd);
+}
+
+struct target {
+	pid_t pid;
+	int fd;
+	void *map;
+};
+
+static int snoop(void *arg)
+{
+	struct target *t = arg;
+	struct mmaplab_stats st;
+	char path[128], why[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", t->pid, t->fd);
+	if (open(path, O_RDWR) >= 0 || errno != EACCES)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx", t->pid,
+		 (unsigned long)t->map, (unsigned long)t->map + PAGE_SZ);
+	if (open(path, O_RDWR) >= 0 || (errno != EACCES && errno != EPERM))
+		return 2;
+	fd = lab_open(why, sizeof(why));
+	if (fd < 0 || lab_stats(fd, &st))
+		return 3;
+	/* A new object, and none of the owner's budget. */
+	if (st.backing || st.nr_pages || st.user_reserved_pages || st.mmaps)
+		return 4;
+	return 0;
+}
+
+TEST(other_users_objects_are_out_of_reach)
+{
+	struct target t = { .pid = getpid() };
+	int fd = open_or_skip(_metadata);
+
+	if (fd < 0)
+		SKIP(return, "no device");
+	if (geteuid())
+		SKIP(return, "needs root to run as uid %d", NOBODY);
+	ASSERT_EQ(0, configure(fd, MMAPLAB_BACKING_PAGES, 4));
+	t.fd = fd;
+	t.map = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, t.map);
+	EXPECT_EQ(0, as_user(NOBODY, snoop, &t));
+	munmap(t.map, PAGE_SZ);
 	close(fd);
 }
 
