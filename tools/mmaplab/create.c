@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "lib.h"
+#include "report.h"
 
 #define PARENT_PATTERN	'P'
 #define CHILD_PATTERN	'C'

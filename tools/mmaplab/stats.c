@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib.h"
+#include "report.h"
 
 static void stats_usage(FILE *f)
 {
