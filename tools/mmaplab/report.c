@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * report.c - printing what the module reported, the same way in every
- * command (see report.h): the tables and JSON members of struct
- * mmaplab_stats.
+ * report.c - printing what the module and the accesses reported, the same
+ * way in every command (see report.h): the tables and JSON members of
+ * struct mmaplab_stats, and the cells of per-page reports (bytes seen,
+ * signals raised, module callbacks caused, how a child ended).
  *
  * Built on out.h; it decides how a value looks, not which values a
  * command shows, and it does no I/O on the device.
@@ -10,6 +11,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "report.h"
 
@@ -192,4 +194,124 @@ void ml_stats_print_before(const struct mmaplab_stats *st,
 			   const char *before_title)
 {
 	stats_table(st, before, before_title, false);
+}
+
+/* ------------------------------------------------- cells of page reports */
+
+void ml_fmt_byte(char *buf, size_t size, int b)
+{
+	if (b < 0)
+		snprintf(buf, size, "-");
+	else if (b == 0)
+		snprintf(buf, size, "0");
+	else if (b > 0x20 && b < 0x7f && b != '\'')
+		snprintf(buf, size, "'%c'", b);
+	else
+		snprintf(buf, size, "0x%02x", b);
+}
+
+enum out_color ml_byte_color(int b)
+{
+	if (b == ML_PARENT_PATTERN)
+		return OC_GREEN;
+	if (b == ML_CHILD_PATTERN)
+		return OC_YELLOW;
+	return b <= 0 ? OC_DIM : OC_NONE;
+}
+
+void ml_json_byte(const char *key, int b)
+{
+	if (b < 0)
+		json_null(key);
+	else
+		json_u64(key, (uint64_t)b);
+}
+
+void ml_sig_cell(struct out_table *t, int sig, bool done)
+{
+	if (!done)
+		out_table_cell(t, OC_DIM, "-");
+	else if (sig)
+		out_table_cell(t, OC_RED, "%s", ml_signame(sig));
+	else
+		out_table_cell(t, OC_NONE, "ok");
+}
+
+void ml_json_sig(const char *key, int sig)
+{
+	if (sig)
+		json_str(key, ml_signame(sig));
+	else
+		json_null(key);
+}
+
+void ml_fmt_wait_status(char *buf, size_t size, int status)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, size, "exited with status %d",
+			 WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, size, "was killed by %s",
+			 ml_signame(WTERMSIG(status)));
+	else
+		snprintf(buf, size, "ended (wait status 0x%x)", status);
+}
+
+/* Append ", " and "NAME" (n == 1) or "N NAMEs" to @buf, when n > 0. */
+static void add_call(char *buf, size_t size, uint64_t n, const char *name)
+{
+	size_t len = strlen(buf);
+
+	if (!n || len >= size)
+		return;
+	if (n == 1)
+		snprintf(buf + len, size - len, "%s%s", len ? ", " : "", name);
+	else
+		snprintf(buf + len, size - len, "%s%" PRIu64 " %ss",
+			 len ? ", " : "", n, name);
+}
+
+/* Append " (SIG)" or " (N SIG)" to @buf, when @n of @faults raised it. */
+static void add_fault_sig(char *buf, size_t size, uint64_t n, uint64_t faults,
+			  const char *sig)
+{
+	size_t len = strlen(buf);
+
+	if (!n || len >= size)
+		return;
+	if (n == faults)
+		snprintf(buf + len, size - len, " (%s)", sig);
+	else
+		snprintf(buf + len, size - len, " (%" PRIu64 " %s)", n, sig);
+}
+
+const char *ml_fmt_calls(const struct ml_calls *c, char *buf, size_t size)
+{
+	size_t len;
+
+	buf[0] = '\0';
+	add_call(buf, size, c->faults, "fault");
+	add_fault_sig(buf, size, c->faults_sigbus, c->faults, "SIGBUS");
+	add_fault_sig(buf, size, c->faults_sigsegv, c->faults, "SIGSEGV");
+	add_call(buf, size, c->map_pages, "map_pages");
+	len = strlen(buf);
+	if (c->map_pages && c->map_pages_mapped && len < size)
+		snprintf(buf + len, size - len, " (+%" PRIu64 " mapped)",
+			 c->map_pages_mapped);
+	add_call(buf, size, c->page_mkwrites, "page_mkwrite");
+	add_call(buf, size, c->pfn_mkwrites, "pfn_mkwrite");
+	if (!buf[0])
+		snprintf(buf, size, "none");
+	return buf;
+}
+
+void ml_json_calls(const struct ml_calls *c)
+{
+	json_u64("faults", c->faults);
+	json_u64("faults_sigbus", c->faults_sigbus);
+	json_u64("faults_sigsegv", c->faults_sigsegv);
+	json_u64("map_pages", c->map_pages);
+	json_u64("map_pages_mapped", c->map_pages_mapped);
+	json_u64("page_mkwrites", c->page_mkwrites);
+	json_u64("pfn_mkwrites", c->pfn_mkwrites);
 }
