@@ -338,6 +338,8 @@ bool page_in_range(const struct create_opts *o, uint64_t obj_page)
 
 /* ------------------------------------------------------------- command */
 
+ml_command_fn cmd_create;
+
 int cmd_create(int argc, char **argv)
 {
 	struct create_opts o = {

@@ -126,8 +126,11 @@ uint32_t ml_config_flag_bit(unsigned int i);
 const char *ml_config_flags_str(uint32_t flags, const char *sep, char *buf,
 				size_t size);
 
-/* The commands. */
-int cmd_create(int argc, char **argv);
-int cmd_stats(int argc, char **argv);
+/*
+ * A command, int cmd_NAME(int argc, char **argv) in NAME.c, listed in
+ * main.c's COMMANDS.  NAME.c declares it "ml_command_fn cmd_NAME;" above
+ * its definition, so that both files are checked against this type.
+ */
+typedef int ml_command_fn(int argc, char **argv);
 
 #endif /* MMAPLAB_LIB_H */

@@ -30,6 +30,8 @@ static void stats_usage(FILE *f)
 	      f);
 }
 
+ml_command_fn cmd_stats;
+
 int cmd_stats(int argc, char **argv)
 {
 	static const struct option longopts[] = {
