@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * lib.h - helpers shared by the mmaplab commands: global options, exit
- * codes, diagnostics, opening the device, the ioctl wrappers and the
- * printing of struct mmaplab_stats.
+ * codes, diagnostics, option values, the names of the ABI's values,
+ * opening the device and the ioctl wrappers (lib.c).
  */
 #ifndef MMAPLAB_LIB_H
 #define MMAPLAB_LIB_H
@@ -97,27 +97,6 @@ int ml_ioctl_failed(int fd, unsigned long cmd, int err,
 /* true when the module filled the field at @off of size @len. */
 bool ml_stats_has(const struct mmaplab_stats *st, size_t off, size_t len);
 
-/*
- * Print the fields of @st: the per-object ones (@global false) or the
- * module-wide ones (@global true).  JSON: an object member named "stats"
- * or "global" (fields the module did not fill are null).  Human: a
- * name/value/meaning table under a title.
- */
-void ml_stats_print(const struct mmaplab_stats *st, bool global);
-
-/*
- * Human output only: the per-object table of @st with an extra column
- * titled @before_title holding the values of @before (an earlier
- * snapshot of the same object); values that changed since are
- * highlighted.
- */
-void ml_stats_print_before(const struct mmaplab_stats *st,
-			   const struct mmaplab_stats *before,
-			   const char *before_title);
-
-/* JSON only: the per-object fields of @st as an object member named @key. */
-void ml_stats_json(const char *key, const struct mmaplab_stats *st);
-
 /* "SIGBUS", "SIGSEGV", ... */
 const char *ml_signame(int sig);
 
@@ -147,8 +126,11 @@ uint32_t ml_config_flag_bit(unsigned int i);
 const char *ml_config_flags_str(uint32_t flags, const char *sep, char *buf,
 				size_t size);
 
-/* The commands. */
-int cmd_create(int argc, char **argv);
-int cmd_stats(int argc, char **argv);
+/*
+ * A command, int cmd_NAME(int argc, char **argv) in NAME.c, listed in
+ * main.c's COMMANDS.  NAME.c declares it "ml_command_fn cmd_NAME;" above
+ * its definition, so that both files are checked against this type.
+ */
+typedef int ml_command_fn(int argc, char **argv);
 
 #endif /* MMAPLAB_LIB_H */

@@ -6,6 +6,41 @@
  *
  * Global options come before the command (like ip(8)); each command
  * parses its own options and has its own --help.
+ *
+ * The layout, like iproute2's ip/: one file per command over shared
+ * helpers, so that every command parses, fails and prints the same way.
+ *
+ *	main.c		global options, the command table, dispatch
+ *	create*.c	"create": options and flow (create.c), the running of
+ *			its scenario (create_run.c), its report
+ *			(create_report.c), their types (create.h)
+ *	stats.c		"stats"
+ *	lib.c/h		exit codes, diagnostics, option values, the ABI's
+ *			names, the device and its ioctls
+ *	mapping.c/h	a mapping of the device: --map/--prot/--touch, accesses
+ *			that survive SIGBUS/SIGSEGV, counted accesses, --hold
+ *	report.c/h	how reported values look: the stats tables and JSON,
+ *			the cells of per-page reports
+ *	out.c/h		human tables, colour, one JSON object on stdout
+ *
+ * Adding a command (inspect, remap, monitor, demo, ...):
+ *  1. Write NAME.c: "ml_command_fn cmd_NAME;" (lib.h), then the function
+ *     int cmd_NAME(int argc, char **argv).  It is called with argv[0]
+ *     "mmaplab NAME", optind reset, and the global options (-j, --color,
+ *     -d) already applied and removed.  Parse with getopt_long(): -h/--help
+ *     prints NAME's usage on stdout and returns ML_EXIT_OK, the default
+ *     case returns ml_option_error("NAME", argv), bad values go through
+ *     ml_parse_*() or ml_usage_error().  Open the device with
+ *     ml_open_device(), explain a failed ioctl with ml_ioctl_failed(),
+ *     print through report.h and out.h (out_json() says which output) and
+ *     return an ML_EXIT_* code; main() flushes stdout and turns a write
+ *     error into ML_EXIT_FAIL.  A command too large for one file splits
+ *     by concern, as create does.
+ *  2. Add one CMD(NAME, "summary") line to COMMANDS below, in the order
+ *     of --help: it declares cmd_NAME() and lists it.  The Makefile builds
+ *     every .c file here.
+ *  3. Document it in Documentation/mmaplab.1.rst; test it in
+ *     selftests/mmaplab/tool_test.sh.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,18 +50,28 @@
 
 #include "lib.h"
 
+/*
+ * The command table: one CMD(NAME, SUMMARY) each, in the order of --help,
+ * for a command whose NAME.c defines int cmd_NAME(int argc, char **argv).
+ * It gives both the declarations and the entries of commands[] below.
+ */
+#define COMMANDS(CMD)							\
+	CMD(create, "configure a lab object, map it, touch it (fork, guard,\n" \
+		    "                  invalidate, clean) and report")	\
+	CMD(stats,  "print the module-wide figures")
+
 struct command {
 	const char *name;
-	int (*fn)(int argc, char **argv);
+	ml_command_fn *fn;
 	const char *summary;
 };
 
+#define DECLARE_COMMAND(name, summary)	ml_command_fn cmd_##name;
+COMMANDS(DECLARE_COMMAND)
+
+#define COMMAND_ENTRY(name, summary)	{ #name, cmd_##name, summary },
 static const struct command commands[] = {
-	{ "create", cmd_create,
-	  "configure a lab object, map it, touch it (fork, guard,\n"
-	  "                  invalidate, clean) and report" },
-	{ "stats", cmd_stats,
-	  "print the module-wide figures" },
+	COMMANDS(COMMAND_ENTRY)
 };
 
 #define NR_COMMANDS	(sizeof(commands) / sizeof(commands[0]))

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib.h"
+#include "report.h"
 
 static void stats_usage(FILE *f)
 {
@@ -28,6 +29,8 @@ static void stats_usage(FILE *f)
 	      "3 device unavailable.\n",
 	      f);
 }
+
+ml_command_fn cmd_stats;
 
 int cmd_stats(int argc, char **argv)
 {

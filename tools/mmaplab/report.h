@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * report.h - printing what the module and the accesses reported, the same
+ * way in every command (report.c): struct mmaplab_stats as a table or
+ * JSON members, and the cells of per-page reports.  Human output uses the
+ * tables and colours of out.h; JSON output its json_*() calls.
+ */
+#ifndef MMAPLAB_REPORT_H
+#define MMAPLAB_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib.h"
+#include "mapping.h"
+
+/*
+ * Print the fields of @st: the per-object ones (@global false) or the
+ * module-wide ones (@global true).  JSON: an object member named "stats"
+ * or "global" (fields the module did not fill are null).  Human: a
+ * name/value/meaning table under a title.
+ */
+void ml_stats_print(const struct mmaplab_stats *st, bool global);
+
+/*
+ * Human output only: the per-object table of @st with an extra column
+ * titled @before_title holding the values of @before (an earlier
+ * snapshot of the same object); values that changed since are
+ * highlighted.
+ */
+void ml_stats_print_before(const struct mmaplab_stats *st,
+			   const struct mmaplab_stats *before,
+			   const char *before_title);
+
+/* JSON only: the per-object fields of @st as an object member named @key. */
+void ml_stats_json(const char *key, const struct mmaplab_stats *st);
+
+
+/*
+ * A byte read from a page: "-" (none, @b < 0), "0", "'P'" (printable), or
+ * "0x01"; in @buf.  Its colour: the parent's and child's patterns stand
+ * out, nothing and zero are dim.
+ */
+void ml_fmt_byte(char *buf, size_t size, int b);
+enum out_color ml_byte_color(int b);
+
+/* JSON: the byte @b (0-255) as a number, null when there is none (< 0). */
+void ml_json_byte(const char *key, int b);
+
+/* A table cell for an access: "-" (not @done), "ok", or the signal @sig. */
+void ml_sig_cell(struct out_table *t, int sig, bool done);
+
+/* JSON: the name of signal @sig, null for 0. */
+void ml_json_sig(const char *key, int sig);
+
+/*
+ * How a child ended, from its waitpid() @status: "exited with status 0",
+ * "was killed by SIGSEGV", ...; in @buf.
+ */
+void ml_fmt_wait_status(char *buf, size_t size, int status);
+
+/*
+ * Callbacks @c as a phrase: "fault (SIGSEGV)", "map_pages (+3 mapped)",
+ * "fault, page_mkwrite", "none"; in @buf, which it returns.
+ */
+const char *ml_fmt_calls(const struct ml_calls *c, char *buf, size_t size);
+
+/* JSON: the members of @c (faults, ..., pfn_mkwrites) in the current object. */
+void ml_json_calls(const struct ml_calls *c);
+
+#endif /* MMAPLAB_REPORT_H */
