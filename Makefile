@@ -2,7 +2,7 @@
 #
 # mmaplab - a laboratory for Linux memory mappings.
 #
-# The two commands of README.md, for a fresh Debian/Ubuntu machine:
+# The two commands of README.md, for a Debian 12 (amd64) machine:
 #   make demo     the guided demo, inside a VM (the host kernel is not touched)
 #   make check    every test on every default kernel, inside VMs
 #
