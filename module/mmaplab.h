@@ -115,6 +115,7 @@ struct mmaplab_backing_ops {
 /**
  * struct mmaplab_obj - one lab object, created by each open() of the device
  * @ref:       references: one for the open file, one for each VMA
+ * @id:        unique while the module is loaded, never 0 (STATS, INSPECT)
  * @file:      the device file this object belongs to; not a reference of
  *             its own: valid while @ref is, since the file or a VMA that
  *             pins it holds each reference
@@ -146,6 +147,7 @@ struct mmaplab_backing_ops {
  */
 struct mmaplab_obj {
 	struct kref ref;
+	u64 id;
 	struct file *file;
 	struct mutex lock;		/* configuration, ranges */
 	struct rw_semaphore inval;

@@ -27,6 +27,8 @@ static const struct mmaplab_backing_ops *const mmaplab_backings[] = {
 	[MMAPLAB_BACKING_PFN]	= &mmaplab_backing_pfn,
 };
 
+static atomic64_t mmaplab_last_id = ATOMIC64_INIT(0);
+
 struct mmaplab_obj *mmaplab_obj_create(struct file *file)
 {
 	struct mmaplab_obj *obj;
@@ -41,6 +43,7 @@ struct mmaplab_obj *mmaplab_obj_create(struct file *file)
 		return NULL;
 	}
 	obj->file = file;
+	obj->id = atomic64_inc_return(&mmaplab_last_id);
 	kref_init(&obj->ref);
 	mutex_init(&obj->lock);
 	init_rwsem(&obj->inval);
@@ -239,6 +242,7 @@ void mmaplab_obj_fill_stats(struct mmaplab_obj *obj, struct mmaplab_stats *st)
 	mutex_unlock(&obj->lock);
 
 	st->abi_version = MMAPLAB_ABI_VERSION;
+	st->object_id = obj->id;
 	for (c = 0; c < MMAPLAB_NR_COUNTERS; c++)
 		*mmaplab_stat(st, c) = atomic64_read(&obj->cnt[c]);
 	st->vmas_live = atomic_long_read(&obj->vmas_live);

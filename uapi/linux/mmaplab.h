@@ -166,6 +166,9 @@ struct mmaplab_config {
  *                  held to it)
  * @user_reserved_pages: pages configured by the caller's user (effective
  *                  uid) in all live objects
+ * @object_id:      this object's id: unique while the module is loaded,
+ *                  never 0; MMAPLAB_IOC_INSPECT reports it for the VMAs
+ *                  that map the object
  *
  * MMAPLAB_STATS_RESET subtracts what was reported from the counters once
  * the structure was copied out, so no event is lost and a caller that
@@ -218,11 +221,12 @@ struct mmaplab_stats {
 	__u64 faults_retried;
 	__u64 max_user_pages;
 	__u64 user_reserved_pages;
+	__u64 object_id;
 };
 
 #define MMAPLAB_STATS_SIZE_VER0		160
 #define MMAPLAB_STATS_SIZE_VER1		272
-#define MMAPLAB_STATS_SIZE_VER2		296
+#define MMAPLAB_STATS_SIZE_VER2		304
 
 /* Zero this object's event counters after reading them. */
 #define MMAPLAB_STATS_RESET		(1U << 0)
@@ -274,6 +278,255 @@ struct mmaplab_range {
 #define MMAPLAB_GUARD_REMOVE		(1U << 1)
 #define MMAPLAB_INVALIDATE_REPLACE	(1U << 0)
 
+/*
+ * MMAPLAB_IOC_INSPECT: the page tables and page facts behind a range of a
+ * process's address space.  See Documentation/inspect.rst.
+ */
+
+/* struct mmaplab_inspect_vma @vm_flags: the kernel's VM_* flags, renamed
+ * and numbered here so that they mean the same on every kernel (the
+ * two-letter names are those of smaps' VmFlags). */
+#define MMAPLAB_VM_READ		(1ULL << 0)	/* rd */
+#define MMAPLAB_VM_WRITE	(1ULL << 1)	/* wr */
+#define MMAPLAB_VM_EXEC		(1ULL << 2)	/* ex */
+#define MMAPLAB_VM_SHARED	(1ULL << 3)	/* sh */
+#define MMAPLAB_VM_MAYREAD	(1ULL << 4)	/* mr */
+#define MMAPLAB_VM_MAYWRITE	(1ULL << 5)	/* mw */
+#define MMAPLAB_VM_MAYEXEC	(1ULL << 6)	/* me */
+#define MMAPLAB_VM_MAYSHARE	(1ULL << 7)	/* ms */
+#define MMAPLAB_VM_GROWSDOWN	(1ULL << 8)	/* gd */
+#define MMAPLAB_VM_UFFD_MISSING	(1ULL << 9)	/* um */
+#define MMAPLAB_VM_PFNMAP	(1ULL << 10)	/* pf */
+#define MMAPLAB_VM_UFFD_WP	(1ULL << 12)	/* uw */
+#define MMAPLAB_VM_LOCKED	(1ULL << 13)	/* lo */
+#define MMAPLAB_VM_IO		(1ULL << 14)	/* io */
+#define MMAPLAB_VM_SEQ_READ	(1ULL << 15)	/* sr */
+#define MMAPLAB_VM_RAND_READ	(1ULL << 16)	/* rr */
+#define MMAPLAB_VM_DONTCOPY	(1ULL << 17)	/* dc */
+#define MMAPLAB_VM_DONTEXPAND	(1ULL << 18)	/* de */
+#define MMAPLAB_VM_LOCKONFAULT	(1ULL << 19)	/* lf */
+#define MMAPLAB_VM_ACCOUNT	(1ULL << 20)	/* ac */
+#define MMAPLAB_VM_NORESERVE	(1ULL << 21)	/* nr */
+#define MMAPLAB_VM_HUGETLB	(1ULL << 22)	/* ht */
+#define MMAPLAB_VM_SYNC		(1ULL << 23)	/* sf */
+#define MMAPLAB_VM_WIPEONFORK	(1ULL << 25)	/* wf */
+#define MMAPLAB_VM_DONTDUMP	(1ULL << 26)	/* dd */
+#define MMAPLAB_VM_SOFTDIRTY	(1ULL << 27)	/* sd */
+#define MMAPLAB_VM_MIXEDMAP	(1ULL << 28)	/* mm */
+#define MMAPLAB_VM_HUGEPAGE	(1ULL << 29)	/* hg */
+#define MMAPLAB_VM_NOHUGEPAGE	(1ULL << 30)	/* nh */
+#define MMAPLAB_VM_MERGEABLE	(1ULL << 31)	/* mg */
+#define MMAPLAB_VM_UFFD_MINOR	(1ULL << 32)	/* ui */
+
+/**
+ * enum mmaplab_vma_kind - what backs a VMA
+ * @MMAPLAB_VMA_KIND_NONE:    reserved
+ * @MMAPLAB_VMA_KIND_ANON:    anonymous memory (private, no file)
+ * @MMAPLAB_VMA_KIND_HEAP:    the brk heap, "[heap]"
+ * @MMAPLAB_VMA_KIND_STACK:   the main thread's stack, "[stack]"
+ * @MMAPLAB_VMA_KIND_SPECIAL: a kernel special mapping ("[vdso]", "[vvar]")
+ * @MMAPLAB_VMA_KIND_FILE:    a file (not shmem); @name is its path
+ * @MMAPLAB_VMA_KIND_SHMEM:   a shmem/tmpfs file, including shared anonymous
+ *                            memory ("/dev/zero (deleted)") and SysV shm
+ * @MMAPLAB_VMA_KIND_MMAPLAB: a mapping of a mmaplab object (its file is the
+ *                            device, or the object's shmem file); see
+ *                            @object_id and @backing
+ */
+enum mmaplab_vma_kind {
+	MMAPLAB_VMA_KIND_NONE		= 0,
+	MMAPLAB_VMA_KIND_ANON		= 1,
+	MMAPLAB_VMA_KIND_HEAP		= 2,
+	MMAPLAB_VMA_KIND_STACK		= 3,
+	MMAPLAB_VMA_KIND_SPECIAL	= 4,
+	MMAPLAB_VMA_KIND_FILE		= 5,
+	MMAPLAB_VMA_KIND_SHMEM		= 6,
+	MMAPLAB_VMA_KIND_MMAPLAB	= 7,
+};
+
+/* struct mmaplab_inspect_vma @info */
+#define MMAPLAB_VMA_ANON_VMA		(1U << 0)  /* has an anon_vma */
+#define MMAPLAB_VMA_MMAPLAB_OPS		(1U << 1)  /* vm_ops are mmaplab's */
+#define MMAPLAB_VMA_HAS_FILE		(1U << 2)  /* vm_file is set */
+#define MMAPLAB_VMA_NAME_TRUNCATED	(1U << 3)  /* @name was cut */
+
+#define MMAPLAB_INSPECT_NAME_MAX	256
+
+/**
+ * struct mmaplab_inspect_vma - one VMA of the inspected range
+ * @start:     (out) first address of the VMA
+ * @end:       (out) end of the VMA (exclusive)
+ * @vm_flags:  (out) MMAPLAB_VM_* flags
+ * @pgoff:     (out) offset of @start in its file, in pages (vm_pgoff)
+ * @object_id: (out) KIND_MMAPLAB: the object's id (STATS @object_id);
+ *             also for a private mapping of a "zero" object, which is
+ *             anonymous memory with the device as its file; else 0
+ * @kind:      (out) enum mmaplab_vma_kind
+ * @backing:   (out) KIND_MMAPLAB: the object's enum mmaplab_backing
+ * @info:      (out) MMAPLAB_VMA_* bits
+ * @first_page: (out) index in the page records of this VMA's first page
+ *             record of this call
+ * @nr_pages:  (out) page records of this VMA in this call
+ * @__pad:     zero
+ * @name:      (out) NUL-terminated: the file's path ("... (deleted)" when
+ *             unlinked), "[heap]", "[stack]", "[vdso]", or empty
+ */
+struct mmaplab_inspect_vma {
+	__u64 start;
+	__u64 end;
+	__u64 vm_flags;
+	__u64 pgoff;
+	__u64 object_id;
+	__u32 kind;
+	__u32 backing;
+	__u32 info;
+	__u32 first_page;
+	__u32 nr_pages;
+	__u32 __pad;
+	char name[MMAPLAB_INSPECT_NAME_MAX];
+};
+
+#define MMAPLAB_INSPECT_VMA_SIZE_VER0	320
+
+/**
+ * enum mmaplab_pte_state - what the page-table entry of a page says
+ * @MMAPLAB_PTE_NONE:      reserved (never reported)
+ * @MMAPLAB_PTE_EMPTY:     no entry (pte_none, or no page table at all):
+ *                         the next access faults
+ * @MMAPLAB_PTE_PRESENT:   the page is mapped
+ * @MMAPLAB_PTE_PROTNONE:  mapped but inaccessible (PROT_NONE, or NUMA
+ *                         balancing's hinting entry)
+ * @MMAPLAB_PTE_SWAP:      swapped out: @swap_type, @swap_offset
+ * @MMAPLAB_PTE_MIGRATION: a migration entry: the page is being moved
+ * @MMAPLAB_PTE_GUARD:     the kernel's guard marker (MADV_GUARD_INSTALL,
+ *                         6.13 and later)
+ * @MMAPLAB_PTE_MARKER:    another PTE marker (e.g. uffd-wp on an empty
+ *                         entry, a poisoned page)
+ * @MMAPLAB_PTE_OTHER:     another non-present entry (device-private, ...)
+ */
+enum mmaplab_pte_state {
+	MMAPLAB_PTE_NONE	= 0,
+	MMAPLAB_PTE_EMPTY	= 1,
+	MMAPLAB_PTE_PRESENT	= 2,
+	MMAPLAB_PTE_PROTNONE	= 3,
+	MMAPLAB_PTE_SWAP	= 4,
+	MMAPLAB_PTE_MIGRATION	= 5,
+	MMAPLAB_PTE_GUARD	= 6,
+	MMAPLAB_PTE_MARKER	= 7,
+	MMAPLAB_PTE_OTHER	= 8,
+};
+
+/* struct mmaplab_inspect_page @pte_flags: what the entry says */
+#define MMAPLAB_PTE_WRITE	(1U << 0)  /* writable */
+#define MMAPLAB_PTE_DIRTY	(1U << 1)  /* dirty bit set */
+#define MMAPLAB_PTE_YOUNG	(1U << 2)  /* accessed bit set */
+#define MMAPLAB_PTE_SOFT_DIRTY	(1U << 3)  /* soft-dirty (also on swap) */
+#define MMAPLAB_PTE_UFFD_WP	(1U << 4)  /* userfaultfd write-protected */
+#define MMAPLAB_PTE_SPECIAL	(1U << 5)  /* special: no struct page to
+					    * count (PFN maps, zero page) */
+#define MMAPLAB_PTE_HUGE_PMD	(1U << 6)  /* mapped by a huge PMD */
+#define MMAPLAB_PTE_EXCLUSIVE	(1U << 7)  /* swap/migration entry of an
+					    * exclusive anonymous page */
+
+/* struct mmaplab_inspect_page @page_flags: the mapped page (present only) */
+#define MMAPLAB_PAGE_ANON		(1U << 0)  /* anonymous */
+#define MMAPLAB_PAGE_ANON_EXCLUSIVE	(1U << 1)  /* ... owned by one mm */
+#define MMAPLAB_PAGE_KSM		(1U << 2)  /* merged by KSM */
+#define MMAPLAB_PAGE_ZERO		(1U << 3)  /* the shared zero page */
+#define MMAPLAB_PAGE_CACHE		(1U << 4)  /* has an address_space
+						    * (page cache, shmem) */
+#define MMAPLAB_PAGE_SWAPBACKED		(1U << 5)  /* anon or shmem */
+#define MMAPLAB_PAGE_DIRTY		(1U << 6)
+#define MMAPLAB_PAGE_LRU		(1U << 7)  /* on an LRU list */
+#define MMAPLAB_PAGE_HAS_STRUCT		(1U << 8)  /* a struct page was
+						    * found; mapcount and
+						    * refcount are valid */
+#define MMAPLAB_PAGE_MMAPLAB		(1U << 9)  /* a mmaplab object's own
+						    * page (its store) */
+#define MMAPLAB_PAGE_LARGE		(1U << 10) /* part of a large folio */
+
+/**
+ * struct mmaplab_inspect_page - one page of a VMA in the range
+ * @addr:       (out) its address
+ * @pfn:        (out) page frame number, or 0 without CAP_SYS_ADMIN (as
+ *              /proc/PID/pagemap) or when not present
+ * @swap_offset: (out) PTE_SWAP: offset in the swap area (0 without
+ *              CAP_SYS_ADMIN, as pagemap shows swap entries to all)
+ * @pte:        (out) enum mmaplab_pte_state
+ * @pte_flags:  (out) MMAPLAB_PTE_* bits
+ * @page_flags: (out) MMAPLAB_PAGE_* bits
+ * @swap_type:  (out) PTE_SWAP: the swap area's index
+ * @mapcount:   (out) how many page-table entries map the page
+ * @refcount:   (out) references to the page (its folio)
+ */
+struct mmaplab_inspect_page {
+	__u64 addr;
+	__u64 pfn;
+	__u64 swap_offset;
+	__u32 pte;
+	__u32 pte_flags;
+	__u32 page_flags;
+	__u32 swap_type;
+	__s32 mapcount;
+	__s32 refcount;
+};
+
+#define MMAPLAB_INSPECT_PAGE_SIZE_VER0	48
+
+/**
+ * struct mmaplab_inspect - MMAPLAB_IOC_INSPECT argument
+ * @size:      (in) sizeof(struct mmaplab_inspect) as the caller compiled it
+ * @flags:     (in) 0, or MMAPLAB_INSPECT_NO_PAGES (VMA records only)
+ * @target_fd: (in) -1: the calling process.  Else a descriptor of the
+ *             target's /proc/PID/pagemap: opening it is what checks that
+ *             the caller may read the target's page tables (ptrace read
+ *             access, with its filesystem credentials), exactly as for
+ *             pagemap itself.  Any other descriptor: -EBADF / -EINVAL.
+ * @__pad:     must be 0
+ * @start:     (in) first address, page aligned (-EINVAL otherwise)
+ * @end:       (in) end of the range (exclusive), page aligned, > @start
+ * @vmas:      (in) user pointer to an array of struct mmaplab_inspect_vma
+ * @pages:     (in) user pointer to an array of struct
+ *             mmaplab_inspect_page
+ * @vma_size:  (in) sizeof(struct mmaplab_inspect_vma) as compiled (at
+ *             least MMAPLAB_INSPECT_VMA_SIZE_VER0; a larger record is
+ *             zero-filled past what the module knows)
+ * @nr_vmas:   (in) room in @vmas; (out) records written
+ * @page_size: (in) sizeof(struct mmaplab_inspect_page), likewise
+ * @nr_pages:  (in) room in @pages; (out) records written
+ * @walk_end:  (out) the walk covered [@start, @walk_end): every VMA that
+ *             starts below it and every page below it were reported.
+ *             When it is below @end, call again with @start = @walk_end.
+ *             Gaps between VMAs cost nothing and produce no record.
+ * @__reserved: must be 0
+ *
+ * One record per VMA that overlaps [@start, @walk_end) (clipped to it),
+ * then one page record per page of those VMAs in that range, in address
+ * order.  The walk holds the target's mmap_lock for reading; entries are
+ * read under the page-table lock, so each record is one consistent view
+ * of that entry (the range as a whole is not a snapshot).
+ */
+struct mmaplab_inspect {
+	__u32 size;
+	__u32 flags;
+	__s32 target_fd;
+	__u32 __pad;
+	__u64 start;
+	__u64 end;
+	__u64 vmas;
+	__u64 pages;
+	__u32 vma_size;
+	__u32 nr_vmas;
+	__u32 page_size;
+	__u32 nr_pages;
+	__u64 walk_end;
+	__u64 __reserved;
+};
+
+#define MMAPLAB_INSPECT_SIZE_VER0	80
+
+#define MMAPLAB_INSPECT_NO_PAGES	(1U << 0)
+#define MMAPLAB_INSPECT_FLAGS_ALL	(MMAPLAB_INSPECT_NO_PAGES)
+
 #define MMAPLAB_IOC_MAGIC		0xB7
 
 #define MMAPLAB_IOC_CONFIGURE	_IOW(MMAPLAB_IOC_MAGIC, 0x01, struct mmaplab_config)
@@ -281,5 +534,6 @@ struct mmaplab_range {
 #define MMAPLAB_IOC_GUARD	_IOWR(MMAPLAB_IOC_MAGIC, 0x03, struct mmaplab_range)
 #define MMAPLAB_IOC_INVALIDATE	_IOWR(MMAPLAB_IOC_MAGIC, 0x04, struct mmaplab_range)
 #define MMAPLAB_IOC_CLEAN	_IOWR(MMAPLAB_IOC_MAGIC, 0x05, struct mmaplab_range)
+#define MMAPLAB_IOC_INSPECT	_IOWR(MMAPLAB_IOC_MAGIC, 0x06, struct mmaplab_inspect)
 
 #endif /* _UAPI_LINUX_MMAPLAB_H */
