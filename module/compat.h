@@ -14,7 +14,13 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/shmem_fs.h>
+#include <linux/swapops.h>
 #include <linux/version.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+#include <linux/leafops.h>
+#endif
+
+#include <linux/mmaplab.h>
 
 /*
  * vma->vm_flags became read-only (vm_flags_set/vm_flags_clear, which also
@@ -106,6 +112,90 @@ static inline struct folio *mmaplab_lock_cached_folio(struct address_space *mapp
 	struct folio *folio = filemap_lock_folio(mapping, index);
 
 	return IS_ERR(folio) ? NULL : folio;
+}
+
+/*
+ * Page-table reading for MMAPLAB_IOC_INSPECT.  pte_offset_map_lock() and
+ * vm_normal_page() are not exported to modules on 6.12, so inspect.c
+ * walks the tables itself: these wrappers are the pieces that differ.
+ */
+
+/* A PMD read once, without its lock: pmdp_get_lockless() from 6.5. */
+static inline pmd_t mmaplab_pmd_read(pmd_t *pmdp)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return pmdp_get_lockless(pmdp);
+#else
+	return READ_ONCE(*pmdp);
+#endif
+}
+
+/*
+ * How many page-table entries map @page: page_mapcount() until 6.10, the
+ * folio's from 6.11 on (page_mapcount() was removed: large folios are no
+ * longer counted per page).
+ */
+static inline int mmaplab_page_mapcount(struct page *page)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+	return folio_mapcount(page_folio(page));
+#else
+	return page_mapcount(page);
+#endif
+}
+
+/*
+ * What a non-present, non-empty PTE holds (enum mmaplab_pte_state), and
+ * for a swap entry its area and offset.  By 7.0 the swap-entry tests of
+ * swapops.h gave way to the "softleaf" ones of leafops.h; the guard
+ * marker of MADV_GUARD_INSTALL exists from 6.13.
+ */
+static inline u32 mmaplab_pte_nonpresent(pte_t pte, u32 *type, u64 *offset)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+	softleaf_t entry = softleaf_from_pte(pte);
+
+	if (softleaf_is_swap(entry)) {
+		*type = swp_type(entry);
+		*offset = swp_offset(entry);
+		return MMAPLAB_PTE_SWAP;
+	}
+	if (softleaf_is_migration(entry))
+		return MMAPLAB_PTE_MIGRATION;
+	if (softleaf_is_guard_marker(entry))
+		return MMAPLAB_PTE_GUARD;
+	if (softleaf_is_marker(entry))
+		return MMAPLAB_PTE_MARKER;
+	return MMAPLAB_PTE_OTHER;
+#else
+	swp_entry_t entry = pte_to_swp_entry(pte);
+
+	if (!non_swap_entry(entry)) {
+		*type = swp_type(entry);
+		*offset = swp_offset(entry);
+		return MMAPLAB_PTE_SWAP;
+	}
+	if (is_migration_entry(entry))
+		return MMAPLAB_PTE_MIGRATION;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	if (is_guard_swp_entry(entry))
+		return MMAPLAB_PTE_GUARD;
+#endif
+	if (is_pte_marker_entry(entry))
+		return MMAPLAB_PTE_MARKER;
+	return MMAPLAB_PTE_OTHER;
+#endif
+}
+
+/*
+ * PROT_NONE: x86 keeps such an entry "present" for the kernel
+ * (pte_present() is true) with _PAGE_PROTNONE instead of _PAGE_PRESENT.
+ * pte_protnone() says so only with NUMA balancing built in.
+ */
+static inline bool mmaplab_pte_protnone(pte_t pte)
+{
+	return (pte_flags(pte) & (_PAGE_PRESENT | _PAGE_PROTNONE)) ==
+	       _PAGE_PROTNONE;
 }
 
 #endif /* _MMAPLAB_COMPAT_H */

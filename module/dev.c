@@ -130,6 +130,28 @@ static long mmaplab_ioctl_range(struct mmaplab_obj *obj, void __user *uarg,
 }
 
 /*
+ * Needs no configured object: any open descriptor of the device may
+ * inspect the caller, or a process whose pagemap the caller could open.
+ */
+static long mmaplab_ioctl_inspect_arg(void __user *uarg)
+{
+	struct mmaplab_inspect arg;
+	u32 usize;
+	long ret;
+
+	ret = mmaplab_copy_arg(&arg, sizeof(arg), MMAPLAB_INSPECT_SIZE_VER0,
+			       uarg, &usize);
+	if (ret)
+		return ret;
+	ret = mmaplab_ioctl_inspect(&arg);
+	if (ret)
+		return ret;
+	if (copy_to_user(uarg, &arg, min_t(u32, usize, sizeof(arg))))
+		return -EFAULT;
+	return 0;
+}
+
+/*
  * Commands are matched on direction, type and number; the length of the
  * argument comes from its leading size field, so a structure that grows
  * keeps its command.
@@ -157,6 +179,8 @@ static long mmaplab_ioctl(struct file *file, unsigned int cmd,
 		return mmaplab_ioctl_range(obj, uarg, mmaplab_obj_invalidate);
 	if (mmaplab_cmd_is(cmd, MMAPLAB_IOC_CLEAN))
 		return mmaplab_ioctl_range(obj, uarg, mmaplab_obj_clean);
+	if (mmaplab_cmd_is(cmd, MMAPLAB_IOC_INSPECT))
+		return mmaplab_ioctl_inspect_arg(uarg);
 	return -ENOTTY;
 }
 
@@ -176,6 +200,12 @@ static const struct file_operations mmaplab_fops = {
 	.fsync		= noop_fsync,
 	.llseek		= noop_llseek,
 };
+
+/* The object behind @file if it is an open file of this device. */
+struct mmaplab_obj *mmaplab_file_obj(struct file *file)
+{
+	return file->f_op == &mmaplab_fops ? file->private_data : NULL;
+}
 
 /* Module-wide figures, also readable without the ioctl. */
 static ssize_t live_objects_show(struct device *dev,

@@ -29,6 +29,7 @@ static int __init mmaplab_init(void)
 		pr_err("cannot mount the internal filesystem: %d\n", ret);
 		return ret;
 	}
+	mmaplab_inspect_init();
 	ret = mmaplab_dev_register();
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", MMAPLAB_DEVICE_NAME, ret);

@@ -205,6 +205,11 @@ void mmaplab_budget_exit(void);
 /* dev.c: the character device */
 int mmaplab_dev_register(void);
 void mmaplab_dev_unregister(void);
+struct mmaplab_obj *mmaplab_file_obj(struct file *file);
+
+/* inspect.c: MMAPLAB_IOC_INSPECT */
+void mmaplab_inspect_init(void);
+long mmaplab_ioctl_inspect(struct mmaplab_inspect *arg);
 
 /* fs.c: the pseudo filesystem that gives each object an address_space */
 int mmaplab_fs_init(void);
@@ -244,6 +249,7 @@ int mmaplab_vm_mremap(struct vm_area_struct *vma);
 int mmaplab_vm_mprotect(struct vm_area_struct *vma, unsigned long start,
 			unsigned long end, unsigned long newflags);
 const char *mmaplab_vm_name(struct vm_area_struct *vma);
+bool mmaplab_vma_is_ours(struct vm_area_struct *vma);
 vm_fault_t mmaplab_fault_begin(struct mmaplab_obj *obj, struct vm_fault *vmf);
 vm_fault_t mmaplab_fault_guarded(struct mmaplab_obj *obj);
 vm_fault_t mmaplab_fault_retry(struct mmaplab_obj *obj, struct page *page);

@@ -62,6 +62,12 @@ void mmaplab_vm_close(struct vm_area_struct *vma)
 	fput(file);
 }
 
+/* Does @vma carry the module's vm_operations (any backing's)? */
+bool mmaplab_vma_is_ours(struct vm_area_struct *vma)
+{
+	return vma->vm_ops && vma->vm_ops->open == mmaplab_vm_open;
+}
+
 int mmaplab_vm_may_split(struct vm_area_struct *vma, unsigned long addr)
 {
 	mmaplab_count(mmaplab_vma_obj(vma), MMAPLAB_CNT_MAY_SPLITS);

@@ -17,7 +17,6 @@
 #include "mmaplab_lib.h"
 
 #define NR	4
-#define SETUP_OR_SKIP() do { if (_metadata->skip) return; } while (0)
 
 static int configure(int fd, uint32_t backing, uint32_t flags)
 {

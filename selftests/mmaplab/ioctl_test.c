@@ -10,8 +10,6 @@
 #include "kselftest_harness.h"
 #include "mmaplab_lib.h"
 
-#define SETUP_OR_SKIP() do { if (_metadata->skip) return; } while (0)
-
 FIXTURE(obj) {
 	int fd;
 };

@@ -30,7 +30,6 @@
 #include "mmaplab_lib.h"
 
 #define NR		4
-#define SETUP_OR_SKIP() do { if (_metadata->skip) return; } while (0)
 
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL	102

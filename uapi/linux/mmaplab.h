@@ -283,9 +283,11 @@ struct mmaplab_range {
  * process's address space.  See Documentation/inspect.rst.
  */
 
-/* struct mmaplab_inspect_vma @vm_flags: the kernel's VM_* flags, renamed
+/*
+ * struct mmaplab_inspect_vma @vm_flags: the kernel's VM_* flags, renamed
  * and numbered here so that they mean the same on every kernel (the
- * two-letter names are those of smaps' VmFlags). */
+ * two-letter names are those of smaps' VmFlags).
+ */
 #define MMAPLAB_VM_READ		(1ULL << 0)	/* rd */
 #define MMAPLAB_VM_WRITE	(1ULL << 1)	/* wr */
 #define MMAPLAB_VM_EXEC		(1ULL << 2)	/* ex */
@@ -421,27 +423,26 @@ enum mmaplab_pte_state {
 #define MMAPLAB_PTE_YOUNG	(1U << 2)  /* accessed bit set */
 #define MMAPLAB_PTE_SOFT_DIRTY	(1U << 3)  /* soft-dirty (also on swap) */
 #define MMAPLAB_PTE_UFFD_WP	(1U << 4)  /* userfaultfd write-protected */
-#define MMAPLAB_PTE_SPECIAL	(1U << 5)  /* special: no struct page to
-					    * count (PFN maps, zero page) */
+/* special: no struct page to count (PFN maps, the zero page) */
+#define MMAPLAB_PTE_SPECIAL	(1U << 5)
 #define MMAPLAB_PTE_HUGE_PMD	(1U << 6)  /* mapped by a huge PMD */
-#define MMAPLAB_PTE_EXCLUSIVE	(1U << 7)  /* swap/migration entry of an
-					    * exclusive anonymous page */
+/* a swap entry of an anonymous page that only this mm maps */
+#define MMAPLAB_PTE_EXCLUSIVE	(1U << 7)
 
 /* struct mmaplab_inspect_page @page_flags: the mapped page (present only) */
 #define MMAPLAB_PAGE_ANON		(1U << 0)  /* anonymous */
 #define MMAPLAB_PAGE_ANON_EXCLUSIVE	(1U << 1)  /* ... owned by one mm */
 #define MMAPLAB_PAGE_KSM		(1U << 2)  /* merged by KSM */
 #define MMAPLAB_PAGE_ZERO		(1U << 3)  /* the shared zero page */
-#define MMAPLAB_PAGE_CACHE		(1U << 4)  /* has an address_space
-						    * (page cache, shmem) */
+/* not anonymous and has an address_space (page cache, shmem) */
+#define MMAPLAB_PAGE_CACHE		(1U << 4)
 #define MMAPLAB_PAGE_SWAPBACKED		(1U << 5)  /* anon or shmem */
 #define MMAPLAB_PAGE_DIRTY		(1U << 6)
 #define MMAPLAB_PAGE_LRU		(1U << 7)  /* on an LRU list */
-#define MMAPLAB_PAGE_HAS_STRUCT		(1U << 8)  /* a struct page was
-						    * found; mapcount and
-						    * refcount are valid */
-#define MMAPLAB_PAGE_MMAPLAB		(1U << 9)  /* a mmaplab object's own
-						    * page (its store) */
+/* a struct page was found: @mapcount and @refcount are valid */
+#define MMAPLAB_PAGE_HAS_STRUCT		(1U << 8)
+/* a mmaplab object's own page, from its store (backings pages, pfn) */
+#define MMAPLAB_PAGE_MMAPLAB		(1U << 9)
 #define MMAPLAB_PAGE_LARGE		(1U << 10) /* part of a large folio */
 
 /**
@@ -499,10 +500,13 @@ struct mmaplab_inspect_page {
  *             Gaps between VMAs cost nothing and produce no record.
  * @__reserved: must be 0
  *
- * One record per VMA that overlaps [@start, @walk_end) (clipped to it),
- * then one page record per page of those VMAs in that range, in address
- * order.  The walk holds the target's mmap_lock for reading; entries are
- * read under the page-table lock, so each record is one consistent view
+ * One record per VMA that overlaps [@start, @walk_end) (its whole extent:
+ * a walk that restarts inside a VMA reports it again), and one page record
+ * per page of those VMAs inside the range, in address order.  @nr_vmas
+ * and @nr_pages (in) must not be 0 (@nr_pages may with NO_PAGES).  At
+ * most 256 VMA and 8192 page records come back per call.  The walk holds
+ * the target's mmap_lock for reading; entries are read under the
+ * page-table lock, so each record is one consistent view
  * of that entry (the range as a whole is not a snapshot).
  */
 struct mmaplab_inspect {

@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * inspect.c - MMAPLAB_IOC_INSPECT: the VMAs, page-table entries and page
+ * facts behind a range of a process's address space.
+ *
+ * The target is the caller, or the process whose /proc/PID/pagemap the
+ * caller opened: procfs checked ptrace read access (with the opener's
+ * filesystem credentials, LSM hooks included) when it was opened, and
+ * keeps the mm in the file, so holding that descriptor is exactly the
+ * permission to read the target's page tables (Documentation/inspect.rst).
+ * PFNs and swap offsets are shown only to CAP_SYS_ADMIN, as pagemap does.
+ *
+ * The walk holds the target's mmap_lock for reading, so VMAs and page
+ * tables stay; it reads each PMD once without a lock and each PTE table
+ * under its lock and RCU, after checking that the PMD still points to it
+ * (pte_offset_map_lock() is not exported on 6.12).  Records are gathered
+ * in a kernel buffer and copied out after the lock is dropped: copying to
+ * the caller may fault, and the caller may be the target.
+ *
+ * Owns the walk and the records; must not change anything it looks at.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/magic.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/namei.h>
+#include <linux/pagemap.h>
+#include <linux/rmap.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "compat.h"
+#include "mmaplab.h"
+
+/* At most this much is gathered per call; the caller restarts. */
+#define INSPECT_MAX_VMAS	256
+#define INSPECT_MAX_PAGES	8192
+
+/* proc's pagemap file_operations, learnt at load from /proc/self/pagemap. */
+static const struct file_operations *mmaplab_pagemap_fops;
+
+void mmaplab_inspect_init(void)
+{
+	struct file *f = filp_open("/proc/self/pagemap", O_RDONLY, 0);
+
+	if (IS_ERR(f)) {
+		pr_notice("mmaplab: /proc/self/pagemap: %ld; inspecting other processes is off\n",
+			  PTR_ERR(f));
+		return;
+	}
+	mmaplab_pagemap_fops = f->f_op;
+	fput(f);
+}
+
+static const struct {
+	unsigned long vm;
+	u64 ml;
+} mmaplab_vm_flags[] = {
+	{ VM_READ, MMAPLAB_VM_READ },
+	{ VM_WRITE, MMAPLAB_VM_WRITE },
+	{ VM_EXEC, MMAPLAB_VM_EXEC },
+	{ VM_SHARED, MMAPLAB_VM_SHARED },
+	{ VM_MAYREAD, MMAPLAB_VM_MAYREAD },
+	{ VM_MAYWRITE, MMAPLAB_VM_MAYWRITE },
+	{ VM_MAYEXEC, MMAPLAB_VM_MAYEXEC },
+	{ VM_MAYSHARE, MMAPLAB_VM_MAYSHARE },
+	{ VM_GROWSDOWN, MMAPLAB_VM_GROWSDOWN },
+	{ VM_UFFD_MISSING, MMAPLAB_VM_UFFD_MISSING },
+	{ VM_PFNMAP, MMAPLAB_VM_PFNMAP },
+	{ VM_UFFD_WP, MMAPLAB_VM_UFFD_WP },
+	{ VM_LOCKED, MMAPLAB_VM_LOCKED },
+	{ VM_IO, MMAPLAB_VM_IO },
+	{ VM_SEQ_READ, MMAPLAB_VM_SEQ_READ },
+	{ VM_RAND_READ, MMAPLAB_VM_RAND_READ },
+	{ VM_DONTCOPY, MMAPLAB_VM_DONTCOPY },
+	{ VM_DONTEXPAND, MMAPLAB_VM_DONTEXPAND },
+	{ VM_LOCKONFAULT, MMAPLAB_VM_LOCKONFAULT },
+	{ VM_ACCOUNT, MMAPLAB_VM_ACCOUNT },
+	{ VM_NORESERVE, MMAPLAB_VM_NORESERVE },
+	{ VM_HUGETLB, MMAPLAB_VM_HUGETLB },
+	{ VM_SYNC, MMAPLAB_VM_SYNC },
+	{ VM_WIPEONFORK, MMAPLAB_VM_WIPEONFORK },
+	{ VM_DONTDUMP, MMAPLAB_VM_DONTDUMP },
+	{ VM_SOFTDIRTY, MMAPLAB_VM_SOFTDIRTY },
+	{ VM_MIXEDMAP, MMAPLAB_VM_MIXEDMAP },
+	{ VM_HUGEPAGE, MMAPLAB_VM_HUGEPAGE },
+	{ VM_NOHUGEPAGE, MMAPLAB_VM_NOHUGEPAGE },
+	{ VM_MERGEABLE, MMAPLAB_VM_MERGEABLE },
+	{ VM_UFFD_MINOR, MMAPLAB_VM_UFFD_MINOR },
+};
+
+/* One call's state: the target, the limits, the records so far. */
+struct inspect_walk {
+	struct mm_struct *mm;
+	bool show_pfn;
+	unsigned long end;
+	struct mmaplab_inspect_vma *vmas;
+	struct mmaplab_inspect_page *pages;
+	u32 nr_vmas, max_vmas;
+	u32 nr_pages, max_pages;
+	char *path;		/* PATH_MAX scratch for d_path() */
+};
+
+static void inspect_vma_name(struct inspect_walk *w, struct vm_area_struct *vma,
+			     struct mmaplab_inspect_vma *r)
+{
+	const char *name = NULL;
+
+	if (vma->vm_file) {
+		name = d_path(&vma->vm_file->f_path, w->path, PATH_MAX);
+		if (IS_ERR(name))
+			name = "?";
+	} else if (vma->vm_ops && vma->vm_ops->name) {
+		name = vma->vm_ops->name(vma);
+	} else if (r->kind == MMAPLAB_VMA_KIND_HEAP) {
+		name = "[heap]";
+	} else if (r->kind == MMAPLAB_VMA_KIND_STACK) {
+		name = "[stack]";
+	}
+	if (!name)
+		return;
+	if (strscpy(r->name, name, sizeof(r->name)) < 0)
+		r->info |= MMAPLAB_VMA_NAME_TRUNCATED;
+}
+
+static void inspect_vma(struct inspect_walk *w, struct vm_area_struct *vma,
+			struct mmaplab_inspect_vma *r)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct mmaplab_obj *obj = NULL;
+	unsigned int i;
+
+	memset(r, 0, sizeof(*r));
+	r->start = vma->vm_start;
+	r->end = vma->vm_end;
+	r->pgoff = vma->vm_pgoff;
+	for (i = 0; i < ARRAY_SIZE(mmaplab_vm_flags); i++)
+		if (vma->vm_flags & mmaplab_vm_flags[i].vm)
+			r->vm_flags |= mmaplab_vm_flags[i].ml;
+	if (vma->anon_vma)
+		r->info |= MMAPLAB_VMA_ANON_VMA;
+	if (vma->vm_file)
+		r->info |= MMAPLAB_VMA_HAS_FILE;
+
+	if (mmaplab_vma_is_ours(vma)) {
+		obj = mmaplab_vma_obj(vma);
+		r->info |= MMAPLAB_VMA_MMAPLAB_OPS;
+	} else if (vma->vm_file) {
+		obj = mmaplab_file_obj(vma->vm_file);
+	}
+
+	if (obj) {
+		r->kind = MMAPLAB_VMA_KIND_MMAPLAB;
+		r->object_id = obj->id;
+		r->backing = READ_ONCE(obj->backing);
+	} else if (vma->vm_file) {
+		r->kind = file_inode(vma->vm_file)->i_sb->s_magic == TMPFS_MAGIC ?
+			  MMAPLAB_VMA_KIND_SHMEM : MMAPLAB_VMA_KIND_FILE;
+	} else if (vma->vm_ops && vma->vm_ops->name) {
+		r->kind = MMAPLAB_VMA_KIND_SPECIAL;
+	} else if (vma->vm_start <= mm->brk && vma->vm_end >= mm->start_brk) {
+		r->kind = MMAPLAB_VMA_KIND_HEAP;
+	} else if (vma->vm_start <= mm->start_stack &&
+		   vma->vm_end >= mm->start_stack) {
+		r->kind = MMAPLAB_VMA_KIND_STACK;
+	} else {
+		r->kind = MMAPLAB_VMA_KIND_ANON;
+	}
+	inspect_vma_name(w, vma, r);
+}
+
+/* Facts of a mapped page; the entry that maps it keeps it alive. */
+static void inspect_struct_page(struct vm_area_struct *vma, unsigned long addr,
+				struct page *page, struct mmaplab_inspect_page *r)
+{
+	struct folio *folio = page_folio(page);
+	struct mmaplab_obj *obj;
+	pgoff_t index;
+
+	r->page_flags |= MMAPLAB_PAGE_HAS_STRUCT;
+	if (folio_test_anon(folio)) {
+		r->page_flags |= MMAPLAB_PAGE_ANON;
+		if (PageAnonExclusive(page))
+			r->page_flags |= MMAPLAB_PAGE_ANON_EXCLUSIVE;
+		if (folio_test_ksm(folio))
+			r->page_flags |= MMAPLAB_PAGE_KSM;
+	} else if (READ_ONCE(folio->mapping)) {
+		r->page_flags |= MMAPLAB_PAGE_CACHE;
+	}
+	if (folio_test_swapbacked(folio))
+		r->page_flags |= MMAPLAB_PAGE_SWAPBACKED;
+	if (folio_test_dirty(folio))
+		r->page_flags |= MMAPLAB_PAGE_DIRTY;
+	if (folio_test_lru(folio))
+		r->page_flags |= MMAPLAB_PAGE_LRU;
+	if (folio_test_large(folio))
+		r->page_flags |= MMAPLAB_PAGE_LARGE;
+	r->mapcount = mmaplab_page_mapcount(page);
+	r->refcount = folio_ref_count(folio);
+
+	/* An object's own page, from its store (backings pages and pfn). */
+	if (mmaplab_vma_is_ours(vma) && !folio_test_anon(folio)) {
+		obj = mmaplab_vma_obj(vma);
+		index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+		if (xa_load(&obj->pages, index) == page)
+			r->page_flags |= MMAPLAB_PAGE_MMAPLAB;
+	}
+}
+
+static void inspect_pte(struct inspect_walk *w, struct vm_area_struct *vma,
+			unsigned long addr, pte_t pte,
+			struct mmaplab_inspect_page *r)
+{
+	unsigned long pfn;
+	u64 offset = 0;
+	u32 type = 0;
+
+	if (pte_none(pte)) {
+		r->pte = MMAPLAB_PTE_EMPTY;
+		return;
+	}
+	if (!pte_present(pte)) {
+		r->pte = mmaplab_pte_nonpresent(pte, &type, &offset);
+		if (pte_swp_soft_dirty(pte))
+			r->pte_flags |= MMAPLAB_PTE_SOFT_DIRTY;
+		if (pte_swp_uffd_wp(pte))
+			r->pte_flags |= MMAPLAB_PTE_UFFD_WP;
+		if (r->pte == MMAPLAB_PTE_SWAP) {
+			if (pte_swp_exclusive(pte))
+				r->pte_flags |= MMAPLAB_PTE_EXCLUSIVE;
+			r->swap_type = type;
+			r->swap_offset = w->show_pfn ? offset : 0;
+		}
+		return;
+	}
+
+	r->pte = mmaplab_pte_protnone(pte) ? MMAPLAB_PTE_PROTNONE :
+					     MMAPLAB_PTE_PRESENT;
+	if (pte_write(pte))
+		r->pte_flags |= MMAPLAB_PTE_WRITE;
+	if (pte_dirty(pte))
+		r->pte_flags |= MMAPLAB_PTE_DIRTY;
+	if (pte_young(pte))
+		r->pte_flags |= MMAPLAB_PTE_YOUNG;
+	if (pte_soft_dirty(pte))
+		r->pte_flags |= MMAPLAB_PTE_SOFT_DIRTY;
+	if (pte_uffd_wp(pte))
+		r->pte_flags |= MMAPLAB_PTE_UFFD_WP;
+	if (pte_special(pte))
+		r->pte_flags |= MMAPLAB_PTE_SPECIAL;
+	pfn = pte_pfn(pte);
+	if (w->show_pfn)
+		r->pfn = pfn;
+	if (is_zero_pfn(pfn))
+		r->page_flags |= MMAPLAB_PAGE_ZERO;
+	else if (!pte_special(pte) && pfn_valid(pfn))
+		inspect_struct_page(vma, addr, pfn_to_page(pfn), r);
+}
+
+static void inspect_huge_pmd(struct inspect_walk *w, struct vm_area_struct *vma,
+			     unsigned long addr, pmd_t pmd,
+			     struct mmaplab_inspect_page *r)
+{
+	struct page *page;
+
+	r->pte = MMAPLAB_PTE_PRESENT;
+	r->pte_flags |= MMAPLAB_PTE_HUGE_PMD;
+	if (pmd_write(pmd))
+		r->pte_flags |= MMAPLAB_PTE_WRITE;
+	if (pmd_dirty(pmd))
+		r->pte_flags |= MMAPLAB_PTE_DIRTY;
+	if (pmd_young(pmd))
+		r->pte_flags |= MMAPLAB_PTE_YOUNG;
+	if (pmd_soft_dirty(pmd))
+		r->pte_flags |= MMAPLAB_PTE_SOFT_DIRTY;
+	page = pmd_page(pmd) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
+	if (w->show_pfn)
+		r->pfn = page_to_pfn(page);
+	inspect_struct_page(vma, addr, page, r);
+}
+
+static struct mmaplab_inspect_page *inspect_next(struct inspect_walk *w,
+						 unsigned long addr)
+{
+	struct mmaplab_inspect_page *r = &w->pages[w->nr_pages++];
+
+	memset(r, 0, sizeof(*r));
+	r->addr = addr;
+	return r;
+}
+
+/*
+ * Records for [addr, end) inside one PMD of @vma: empty without a table,
+ * one per page of a huge PMD, else each PTE under the table's lock.
+ */
+static void inspect_pmd(struct inspect_walk *w, struct vm_area_struct *vma,
+			pmd_t *pmdp, unsigned long addr, unsigned long end)
+{
+	struct mmaplab_inspect_page *r;
+	spinlock_t *ptl;	/* the PTE table's or the huge PMD's */
+	pte_t *table;
+	pmd_t pmd;
+
+again:
+	pmd = mmaplab_pmd_read(pmdp);
+	if (pmd_trans_huge(pmd)) {
+		ptl = pmd_lock(w->mm, pmdp);
+		if (!pmd_same(pmd, *pmdp)) {
+			spin_unlock(ptl);
+			goto again;
+		}
+		for (; addr < end; addr += PAGE_SIZE)
+			inspect_huge_pmd(w, vma, addr, pmd,
+					 inspect_next(w, addr));
+		spin_unlock(ptl);
+		return;
+	}
+	if (pmd_none(pmd) || !pmd_present(pmd) || pmd_bad(pmd)) {
+		u32 state = pmd_none(pmd) ? MMAPLAB_PTE_EMPTY :
+			    !pmd_present(pmd) ? MMAPLAB_PTE_MIGRATION :
+			    MMAPLAB_PTE_OTHER;
+
+		for (; addr < end; addr += PAGE_SIZE)
+			inspect_next(w, addr)->pte = state;
+		return;
+	}
+
+	/* A PTE table freed meanwhile is freed after RCU (6.5+). */
+	rcu_read_lock();
+	ptl = pte_lockptr(w->mm, &pmd);
+	spin_lock(ptl);
+	if (!pmd_same(pmd, mmaplab_pmd_read(pmdp))) {
+		spin_unlock(ptl);
+		rcu_read_unlock();
+		goto again;
+	}
+	table = pte_offset_kernel(&pmd, addr);
+	for (; addr < end; addr += PAGE_SIZE, table++) {
+		r = inspect_next(w, addr);
+		inspect_pte(w, vma, addr, ptep_get(table), r);
+	}
+	spin_unlock(ptl);
+	rcu_read_unlock();
+}
+
+/* Page records for [addr, end) of @vma, as many as fit; returns the end. */
+static unsigned long inspect_pages(struct inspect_walk *w,
+				   struct vm_area_struct *vma,
+				   unsigned long addr, unsigned long end)
+{
+	unsigned long next;
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+
+	while (addr < end && w->nr_pages < w->max_pages) {
+		next = pmd_addr_end(addr, end);
+		/* Stop where the buffer is full: walk_end says so. */
+		next = min(next, addr + ((unsigned long)(w->max_pages -
+					 w->nr_pages) << PAGE_SHIFT));
+		pgd = pgd_offset(w->mm, addr);
+		p4d = pgd_none(*pgd) || pgd_bad(*pgd) ? NULL :
+		      p4d_offset(pgd, addr);
+		pud = !p4d || p4d_none(*p4d) || p4d_bad(*p4d) ? NULL :
+		      pud_offset(p4d, addr);
+		if (is_vm_hugetlb_page(vma) || !pud || pud_none(*pud) ||
+		    pud_bad(*pud)) {
+			u32 state = is_vm_hugetlb_page(vma) ||
+				    (pud && !pud_none(*pud)) ?
+				    MMAPLAB_PTE_OTHER : MMAPLAB_PTE_EMPTY;
+
+			for (; addr < next; addr += PAGE_SIZE)
+				inspect_next(w, addr)->pte = state;
+			continue;
+		}
+		inspect_pmd(w, vma, pmd_offset(pud, addr), addr, next);
+		addr = next;
+	}
+	return addr;
+}
+
+/* Walk from @addr; returns where the walk stopped (walk_end). */
+static unsigned long inspect_range(struct inspect_walk *w, unsigned long addr,
+				   bool no_pages)
+{
+	struct mmaplab_inspect_vma *r;
+	struct vm_area_struct *vma;
+	unsigned long from, to;
+
+	while (addr < w->end) {
+		vma = find_vma(w->mm, addr);
+		if (!vma || vma->vm_start >= w->end)
+			return w->end;
+		from = max(addr, vma->vm_start);
+		to = min(vma->vm_end, w->end);
+		if (w->nr_vmas == w->max_vmas ||
+		    (!no_pages && w->nr_pages == w->max_pages))
+			return from;
+		r = &w->vmas[w->nr_vmas++];
+		inspect_vma(w, vma, r);
+		r->first_page = w->nr_pages;
+		if (!no_pages) {
+			addr = inspect_pages(w, vma, from, to);
+			r->nr_pages = w->nr_pages - r->first_page;
+			if (addr < to)
+				return addr;
+		}
+		addr = to;
+		cond_resched();
+	}
+	return w->end;
+}
+
+/*
+ * The target's mm, referenced (mmput), and whether PFNs may be shown.
+ * @pagemap is the descriptor of /proc/PID/pagemap, or NULL for the caller.
+ */
+static struct mm_struct *inspect_target(struct file *pagemap, bool *show_pfn)
+{
+	struct mm_struct *mm;
+
+	*show_pfn = capable(CAP_SYS_ADMIN);
+	if (!pagemap) {
+		mm = get_task_mm(current);
+		return mm ? mm : ERR_PTR(-ESRCH);
+	}
+	if (!mmaplab_pagemap_fops)
+		return ERR_PTR(-EOPNOTSUPP);
+	if (pagemap->f_op != mmaplab_pagemap_fops)
+		return ERR_PTR(-EINVAL);
+	/* As pagemap: PFNs if its opener could see them too. */
+	*show_pfn = *show_pfn &&
+		    file_ns_capable(pagemap, &init_user_ns, CAP_SYS_ADMIN);
+	/* pagemap's open stored the mm (held with mmgrab), or NULL. */
+	mm = pagemap->private_data;
+	if (!mm || !mmget_not_zero(mm))
+		return ERR_PTR(-ESRCH);
+	return mm;
+}
+
+/* Copy @n records of @ksize bytes to records of @usize bytes each. */
+static int inspect_copy_out(u64 uptr, const void *recs, u32 n, size_t ksize,
+			    u32 usize)
+{
+	char __user *dst = u64_to_user_ptr(uptr);
+	u32 i;
+
+	for (i = 0; i < n; i++, dst += usize) {
+		if (copy_to_user(dst, (const char *)recs + i * ksize, ksize))
+			return -EFAULT;
+		if (usize > ksize && clear_user(dst + ksize, usize - ksize))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+long mmaplab_ioctl_inspect(struct mmaplab_inspect *arg)
+{
+	struct inspect_walk w = { };
+	struct file *pagemap = NULL;
+	unsigned long walk_end;
+	long ret;
+
+	if (arg->flags & ~MMAPLAB_INSPECT_FLAGS_ALL || arg->__pad ||
+	    arg->__reserved)
+		return -EINVAL;
+	if (arg->vma_size < MMAPLAB_INSPECT_VMA_SIZE_VER0 ||
+	    arg->vma_size > PAGE_SIZE ||
+	    arg->page_size < MMAPLAB_INSPECT_PAGE_SIZE_VER0 ||
+	    arg->page_size > PAGE_SIZE)
+		return -EINVAL;
+	if (!arg->nr_vmas ||
+	    (!arg->nr_pages && !(arg->flags & MMAPLAB_INSPECT_NO_PAGES)))
+		return -EINVAL;
+	if (!PAGE_ALIGNED(arg->start) || !PAGE_ALIGNED(arg->end) ||
+	    arg->start >= arg->end || arg->end > TASK_SIZE_MAX)
+		return -EINVAL;
+	if (arg->target_fd != -1) {
+		if (arg->target_fd < 0)
+			return -EBADF;
+		pagemap = fget(arg->target_fd);
+		if (!pagemap)
+			return -EBADF;
+	}
+
+	w.mm = inspect_target(pagemap, &w.show_pfn);
+	if (IS_ERR(w.mm)) {
+		ret = PTR_ERR(w.mm);
+		goto out_file;
+	}
+	w.end = arg->end;
+	w.max_vmas = min_t(u32, arg->nr_vmas, INSPECT_MAX_VMAS);
+	w.max_pages = arg->flags & MMAPLAB_INSPECT_NO_PAGES ? 0 :
+		      min_t(u32, arg->nr_pages, INSPECT_MAX_PAGES);
+	ret = -ENOMEM;
+	w.vmas = kvcalloc(max_t(u32, w.max_vmas, 1), sizeof(*w.vmas),
+			  GFP_KERNEL_ACCOUNT);
+	w.pages = kvcalloc(max_t(u32, w.max_pages, 1), sizeof(*w.pages),
+			   GFP_KERNEL_ACCOUNT);
+	w.path = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!w.vmas || !w.pages || !w.path)
+		goto out_free;
+
+	ret = mmap_read_lock_killable(w.mm);
+	if (ret)
+		goto out_free;
+	walk_end = inspect_range(&w, arg->start,
+				 arg->flags & MMAPLAB_INSPECT_NO_PAGES);
+	mmap_read_unlock(w.mm);
+
+	ret = inspect_copy_out(arg->vmas, w.vmas, w.nr_vmas, sizeof(*w.vmas),
+			       arg->vma_size);
+	if (!ret)
+		ret = inspect_copy_out(arg->pages, w.pages, w.nr_pages,
+				       sizeof(*w.pages), arg->page_size);
+	arg->nr_vmas = w.nr_vmas;
+	arg->nr_pages = w.nr_pages;
+	arg->walk_end = walk_end;
+out_free:
+	kfree(w.path);
+	kvfree(w.pages);
+	kvfree(w.vmas);
+	mmput(w.mm);
+out_file:
+	if (pagemap)
+		fput(pagemap);
+	return ret;
+}
