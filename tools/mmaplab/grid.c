@@ -105,7 +105,8 @@ void ml_grid_print(const struct ml_walk *w, const long *index)
 		out_printf(OC_BOLD, "%s\n", head);
 		for (size_t r = 0; r * ML_GRID_WIDTH < n; r++) {
 			size_t folded = empty_rows(cells, n, r);
-			uint64_t addr = v->rec.start + r * ML_GRID_WIDTH * w->page_size;
+			uint64_t addr = ml_vma_pages(w, v)[0].addr +
+					r * ML_GRID_WIDTH * w->page_size;
 
 			if (folded >= FOLD_MIN_ROWS) {
 				size_t pages = folded * ML_GRID_WIDTH;
@@ -126,11 +127,18 @@ void ml_grid_print(const struct ml_walk *w, const long *index)
 	}
 	printf("\nlegend:");
 	for (int c = 0; c < ML_CELL_NR; c++) {
-		printf("%s", c % 3 ? "   " : "\n  ");
+		if (c % 5 == 0)
+			printf("\n ");
+		printf(" ");
 		out_printf(ml_cells[c].color, "%c", ml_cells[c].ch);
-		printf(" %s", ml_cells[c].legend);
+		if (c % 5 == 4 || c == ML_CELL_NR - 1)
+			printf(" %s", ml_cells[c].label);
+		else
+			printf(" %-15s", ml_cells[c].label);
 	}
-	putchar('\n');
+	printf("\n  (C: %s;\n   G: %s; ?: %s)\n",
+	       "anonymous page in a private file mapping",
+	       "PROT_NONE entry or guard marker", "migration or another entry");
 }
 
 /* ------------------------------------------------------------------ SVG */
@@ -241,7 +249,8 @@ int ml_grid_svg(FILE *f, const struct ml_walk *w, const long *index,
 		fputs("</text>\n", f);
 		for (size_t r = 0; r * ML_GRID_WIDTH < n; r++) {
 			size_t folded = empty_rows(cells[i], n, r);
-			uint64_t addr = v->rec.start + r * ML_GRID_WIDTH * w->page_size;
+			uint64_t addr = ml_vma_pages(w, v)[0].addr +
+					r * ML_GRID_WIDTH * w->page_size;
 
 			fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"a\">0x%012" PRIx64 "</text>\n",
 				SVG_MARGIN, y + SVG_CELL - 4, addr);

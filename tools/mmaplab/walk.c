@@ -20,23 +20,26 @@
 #include "walk.h"
 
 const struct ml_cell_desc ml_cells[ML_CELL_NR] = {
-	[ML_CELL_EMPTY] = { '.', "empty",    "not present",
+	[ML_CELL_EMPTY] = { '.', "empty", "not present", "not present",
 			    OC_DIM,     "#e6e6e6" },
-	[ML_CELL_RO]    = { 'r', "ro",       "present, read-only",
+	[ML_CELL_RO]    = { 'r', "ro", "read-only", "present, read-only",
 			    OC_GREEN,   "#8ccf7e" },
-	[ML_CELL_RW]    = { 'w', "rw",       "present, writable, clean",
+	[ML_CELL_RW]    = { 'w', "rw", "writable", "present, writable, clean",
 			    OC_CYAN,    "#6cb6e8" },
-	[ML_CELL_DIRTY] = { 'D', "dirty",    "present, writable, dirty",
+	[ML_CELL_DIRTY] = { 'D', "dirty", "dirty", "present, writable, dirty",
 			    OC_YELLOW,  "#f0b429" },
-	[ML_CELL_COW]   = { 'C', "cow",      "COW copy (anonymous page in a private file mapping)",
+	[ML_CELL_COW]   = { 'C', "cow", "COW copy",
+			    "COW copy (anonymous page in a private file mapping)",
 			    OC_MAGENTA, "#c061cb" },
-	[ML_CELL_ZERO]  = { '0', "zero",     "the shared zero page",
+	[ML_CELL_ZERO]  = { '0', "zero", "zero page", "the shared zero page",
 			    OC_BLUE,    "#4f6fd6" },
-	[ML_CELL_GUARD] = { 'G', "guard",    "PROT_NONE entry or guard marker",
+	[ML_CELL_GUARD] = { 'G', "guard", "PROT_NONE/guard",
+			    "PROT_NONE entry or guard marker",
 			    OC_RED,     "#d64545" },
-	[ML_CELL_SWAP]  = { 's', "swap",     "swapped out",
+	[ML_CELL_SWAP]  = { 's', "swap", "swapped", "swapped out",
 			    OC_BOLD,    "#8a6a4a" },
-	[ML_CELL_OTHER] = { '?', "other",    "other non-present entry (migration, marker)",
+	[ML_CELL_OTHER] = { '?', "other", "other",
+			    "other non-present entry (migration, marker)",
 			    OC_NONE,    "#404040" },
 };
 
@@ -146,42 +149,16 @@ static int walk_failed(int dev, const struct ml_target *t, int err)
 	return ml_ioctl_failed(dev, MMAPLAB_IOC_INSPECT, -err, NULL);
 }
 
-static bool same_vma(const struct mmaplab_inspect_vma *a,
-		     const struct mmaplab_inspect_vma *b, size_t page_size)
-{
-	return a->end == b->start && a->vm_flags == b->vm_flags &&
-	       a->kind == b->kind && a->backing == b->backing &&
-	       a->object_id == b->object_id && a->info == b->info &&
-	       a->pgoff + (a->end - a->start) / page_size == b->pgoff &&
-	       !strncmp(a->name, b->name, sizeof(a->name));
-}
-
 /*
- * Whether one VMA spans @addr - 1 and @addr: a walk whose page records ran
- * out there reports the VMA cut in two, which must be joined, while two
- * VMAs that merely touch there (and look alike) must not be.  The kernel
- * tells: a VMA-only walk over the two pages around @addr.
+ * A record is a VMA's whole extent, so a walk restarted inside a VMA
+ * reports it again: the same start and end (no two VMAs share a start).
  */
-static bool vma_spans(int dev, const struct ml_target *t, uint64_t addr,
-		      size_t page_size)
+static bool same_vma(const struct mmaplab_inspect_vma *a,
+		     const struct mmaplab_inspect_vma *b)
 {
-	struct mmaplab_inspect_vma vbuf[2];
-	struct mmaplab_inspect arg;
-
-	memset(&arg, 0, sizeof(arg));
-	arg.size = sizeof(arg);
-	arg.flags = MMAPLAB_INSPECT_NO_PAGES;
-	arg.target_fd = t->fd;
-	arg.start = addr - page_size;
-	arg.end = addr + page_size;
-	arg.vmas = (uintptr_t)vbuf;
-	arg.vma_size = sizeof(vbuf[0]);
-	arg.nr_vmas = 2;
-	arg.page_size = sizeof(struct mmaplab_inspect_page);
-	if (ioctl(dev, MMAPLAB_IOC_INSPECT, &arg) < 0)
-		return false;
-	return arg.nr_vmas == 1 && vbuf[0].start == arg.start &&
-	       vbuf[0].end == arg.end;
+	return a->start == b->start && a->end == b->end &&
+	       a->vm_flags == b->vm_flags && a->kind == b->kind &&
+	       a->object_id == b->object_id;
 }
 
 static void add_pages(struct ml_walk *w, struct ml_vma *v,
@@ -210,7 +187,6 @@ int ml_walk(int dev, const struct ml_target *t, uint64_t start, uint64_t end,
 	bool want = !(flags & ML_WALK_NO_PAGES);
 	bool keep = want && !(flags & ML_WALK_COUNT_ONLY);
 	size_t vcap = w->nr_vmas, pcap = w->nr_pages;
-	bool pages_full = false;
 	int ret = 0;
 
 	w->page_size = (size_t)sysconf(_SC_PAGESIZE);
@@ -254,9 +230,7 @@ int ml_walk(int dev, const struct ml_target *t, uint64_t start, uint64_t end,
 			    np > arg.nr_pages - r->first_page)
 				np = 0;
 			/* A VMA the last call stopped inside goes on here. */
-			if (!(i == 0 && pages_full && v && v->rec.end == start &&
-			      same_vma(&v->rec, r, w->page_size) &&
-			      vma_spans(dev, t, start, w->page_size))) {
+			if (!(i == 0 && v && same_vma(&v->rec, r))) {
 				if (w->nr_vmas == vcap) {
 					vcap = vcap ? 2 * vcap : ML_WALK_VMAS;
 					w->vmas = xrealloc(w->vmas, vcap * sizeof(*w->vmas));
@@ -266,12 +240,9 @@ int ml_walk(int dev, const struct ml_target *t, uint64_t start, uint64_t end,
 				v->rec = *r;
 				v->rec.name[sizeof(v->rec.name) - 1] = '\0';
 				v->first_page = w->nr_pages;
-			} else {
-				v->rec.end = r->end;
 			}
 			add_pages(w, v, pbuf + r->first_page, np, keep, &pcap);
 		}
-		pages_full = want && arg.nr_pages == ML_WALK_PAGES;
 		start = arg.walk_end;
 	}
 	free(pbuf);

@@ -52,16 +52,20 @@ enum ml_cell {
 struct ml_cell_desc {
 	char ch;
 	const char *name;	/* JSON, short: "empty", "cow", ... */
-	const char *legend;	/* human: "not present", ... */
+	const char *label;	/* the text legend's: "not present" */
+	const char *legend;	/* in full: "COW copy (anonymous ...)" */
 	enum out_color color;	/* the terminal's */
 	const char *fill;	/* the SVG's */
 };
 
 extern const struct ml_cell_desc ml_cells[ML_CELL_NR];
 
-/* One VMA of a walk, its pieces from several calls joined. */
+/*
+ * One VMA of a walk, reported once however many calls it took.  @rec is
+ * the VMA's whole extent; its page records cover only the walked range.
+ */
 struct ml_vma {
-	struct mmaplab_inspect_vma rec;	/* start/end: the joined range */
+	struct mmaplab_inspect_vma rec;
 	size_t first_page;		/* index in ml_walk.pages */
 	size_t nr_pages;		/* page records of this VMA */
 	uint64_t cells[ML_CELL_NR];	/* its pages by state */
