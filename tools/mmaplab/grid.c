@@ -134,7 +134,7 @@ void ml_grid_print(const struct ml_walk *w, const long *index)
 		if (c % 5 == 4 || c == ML_CELL_NR - 1)
 			printf(" %s", ml_cells[c].label);
 		else
-			printf(" %-15s", ml_cells[c].label);
+			printf(" %-16s", ml_cells[c].label);
 	}
 	printf("\n  (C: %s;\n   G: %s; ?: %s)\n",
 	       "anonymous page in a private file mapping",
