@@ -215,8 +215,9 @@ static void why_file_page(struct why *y, const struct mmaplab_inspect_vma *v,
 	else if (w)
 		say(y, "shared mapping, writable and not written since it was mapped or cleaned.");
 	else if (v->vm_flags & MMAPLAB_VM_WRITE)
-		say(y, "present read-only in a writable shared mapping: write-notify (dirty tracking).  The page is mapped read-only so that the first write faults and %s tells the %s the page is dirty; then the entry becomes writable.",
-		    notify, v->kind == MMAPLAB_VMA_KIND_MMAPLAB ? "module" : "file system");
+		say(y, "present read-only in a writable shared mapping: a read fault mapped it read-only, or it was cleaned since (write-notify: dirty tracking).  The first write faults once to make the entry writable; where the %s tracks dirty pages, %s hears of it then.",
+		    v->kind == MMAPLAB_VMA_KIND_MMAPLAB ? "module" : "file system",
+		    notify);
 	else
 		say(y, "present read-only: a read-only shared mapping of the %s.", what);
 }
@@ -235,7 +236,7 @@ static enum ml_cell explain_page(struct why *y,
 		say(y, "the shared zero page: a read fault on anonymous memory mapped the one zero-filled page that all processes share, read-only; the next write allocates a private page (copy-on-write of the zero page).");
 		break;
 	case ML_CELL_COW:
-		say(y, "anonymous page in a private file mapping: a copy-on-write copy made by a write.  The first write to the page copied the %s page (or filled a new one), and this process no longer sees the %s here.",
+		say(y, "anonymous page in a private file mapping: a copy-on-write copy made by a write.  The first write to the page (a write fault) copied the %s page into a new anonymous page of this process, which no longer sees the %s there.",
 		    v->kind == MMAPLAB_VMA_KIND_MMAPLAB ? "object's" : "file's",
 		    v->kind == MMAPLAB_VMA_KIND_MMAPLAB ? "object" : "file");
 		if (!(p->pte_flags & MMAPLAB_PTE_WRITE))
