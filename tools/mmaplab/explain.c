@@ -458,6 +458,23 @@ static void explain_json(long pid, uint64_t addr, const struct ml_walk *all,
 	json_end();
 }
 
+struct explain_walks {
+	uint64_t start, end;
+	struct ml_walk *all, *w;
+};
+
+/* The page into ->w, the VMAs of the whole space (numbers) into ->all. */
+static int explain_walks(int dev, const struct ml_target *t, void *arg)
+{
+	struct explain_walks *ew = arg;
+	int ret;
+
+	ret = ml_walk(dev, t, ew->start, ew->end, 0, ew->w);
+	if (!ret)
+		ret = ml_walk(dev, t, 0, ML_USER_END, ML_WALK_NO_PAGES, ew->all);
+	return ret;
+}
+
 ml_command_fn cmd_explain;
 
 int cmd_explain(int argc, char **argv)
@@ -471,9 +488,9 @@ int cmd_explain(int argc, char **argv)
 	enum ml_cell cell = ML_CELL_OTHER;
 	struct why y = { .n = 0 };
 	uint64_t addr, start, end;
-	struct ml_target t;
+	struct explain_walks walks;
 	long pid, index = -1;
-	int c, dev, ret;
+	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -494,19 +511,11 @@ int cmd_explain(int argc, char **argv)
 		return ml_usage_error("explain", "expected one address, not a range");
 	addr = strtoull(argv[optind + 1], NULL, 16);
 
-	ret = ml_target_open(pid, &t);
-	if (ret)
-		return ret;
-	dev = ml_open_device();
-	if (dev < 0) {
-		ml_target_close(&t);
-		return ML_EXIT_NODEV;
-	}
-	ret = ml_walk(dev, &t, start, end, 0, &w);
-	if (!ret)
-		ret = ml_walk(dev, &t, 0, ML_USER_END, ML_WALK_NO_PAGES, &all);
-	close(dev);
-	ml_target_close(&t);
+	walks.start = start;
+	walks.end = end;
+	walks.all = &all;
+	walks.w = &w;
+	ret = ml_with_process(pid, explain_walks, &walks);
 	if (ret)
 		goto out;
 

@@ -192,6 +192,23 @@ static int walk_chosen(int dev, const struct ml_target *t,
 	return ml_walk(dev, t, 0, ML_USER_END, 0, w);
 }
 
+struct inspect_walks {
+	const struct inspect_opts *o;
+	struct ml_walk *all, *w;
+};
+
+/* The VMAs of the whole space into ->all, then what was chosen into ->w. */
+static int inspect_walks(int dev, const struct ml_target *t, void *arg)
+{
+	struct inspect_walks *iw = arg;
+	int ret;
+
+	ret = ml_walk(dev, t, 0, ML_USER_END, ML_WALK_NO_PAGES, iw->all);
+	if (!ret)
+		ret = walk_chosen(dev, t, iw->o, iw->all, iw->w);
+	return ret;
+}
+
 /* ------------------------------------------------------------- output */
 
 static bool pfns_hidden(const struct ml_walk *w)
@@ -204,56 +221,6 @@ static bool pfns_hidden(const struct ml_walk *w)
 		present |= w->pages[i].pte == MMAPLAB_PTE_PRESENT;
 	}
 	return present;
-}
-
-static void vma_table(const struct ml_walk *w, const long *index)
-{
-	struct out_table *t = out_table_new(9);
-	char buf[256], label[MMAPLAB_INSPECT_NAME_MAX + 64];
-	unsigned int col = 0;
-
-	out_table_col(t, col++, "#", true);
-	out_table_col(t, col++, "start-end", false);
-	out_table_col(t, col++, "kB", true);
-	out_table_col(t, col++, "perms", false);
-	out_table_col(t, col++, "flags", false);
-	out_table_col(t, col++, "kind", false);
-	out_table_col(t, col++, "offset", true);
-	out_table_col(t, col++, "resident", true);
-	out_table_col(t, col++, "name", false);
-	for (size_t i = 0; i < w->nr_vmas; i++) {
-		const struct ml_vma *v = &w->vmas[i];
-		uint64_t resident = v->nr_pages - v->cells[ML_CELL_EMPTY] -
-				    v->cells[ML_CELL_SWAP] -
-				    v->cells[ML_CELL_GUARD] -
-				    v->cells[ML_CELL_OTHER];
-
-		out_table_row(t);
-		if (index[i] >= 0)
-			out_table_cell(t, OC_NONE, "%ld", index[i]);
-		else
-			out_table_cell(t, OC_DIM, "?");
-		out_table_cell(t, OC_NONE, "%" PRIx64 "-%" PRIx64,
-			       (uint64_t)v->rec.start, (uint64_t)v->rec.end);
-		out_table_cell(t, OC_NONE, "%" PRIu64,
-			       (uint64_t)(v->rec.end - v->rec.start) / 1024);
-		out_table_cell(t, OC_NONE, "%s", ml_vma_perms(&v->rec, buf));
-		out_table_cell(t, OC_DIM, "%s",
-			       ml_vm_flags_str(v->rec.vm_flags, " ", buf, sizeof(buf)));
-		out_table_cell(t, v->rec.kind == MMAPLAB_VMA_KIND_MMAPLAB ?
-				  OC_CYAN : OC_NONE, "%s",
-			       ml_vma_kind_name(v->rec.kind));
-		if (v->rec.info & MMAPLAB_VMA_HAS_FILE)
-			out_table_cell(t, OC_NONE, "%" PRIx64,
-				       (uint64_t)v->rec.pgoff * w->page_size);
-		else
-			out_table_cell(t, OC_DIM, "-");
-		out_table_cell(t, OC_NONE, "%" PRIu64, resident);
-		out_table_cell(t, OC_NONE, "%s",
-			       ml_vma_label(&v->rec, label, sizeof(label)));
-	}
-	out_table_print(t, 0);
-	out_table_free(t);
 }
 
 static void page_table(const struct ml_walk *w, const long *index, bool all)
@@ -400,27 +367,18 @@ int cmd_inspect(int argc, char **argv)
 {
 	struct inspect_opts o = { 0 };
 	struct ml_walk all = { 0 }, w = { 0 };
-	struct ml_target t;
+	struct inspect_walks walks;
 	long *index = NULL;
-	int dev, ret;
+	int ret;
 
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret < 0 ? ML_EXIT_OK : ret;
 
-	ret = ml_target_open(o.pid, &t);
-	if (ret)
-		return ret;
-	dev = ml_open_device();
-	if (dev < 0) {
-		ml_target_close(&t);
-		return ML_EXIT_NODEV;
-	}
-	ret = ml_walk(dev, &t, 0, ML_USER_END, ML_WALK_NO_PAGES, &all);
-	if (!ret)
-		ret = walk_chosen(dev, &t, &o, &all, &w);
-	close(dev);
-	ml_target_close(&t);
+	walks.o = &o;
+	walks.all = &all;
+	walks.w = &w;
+	ret = ml_with_process(o.pid, inspect_walks, &walks);
 	if (ret)
 		goto out;
 
@@ -444,7 +402,7 @@ int cmd_inspect(int argc, char **argv)
 		else
 			printf("process %d (self): %zu VMA%s\n", (int)getpid(),
 			       w.nr_vmas, w.nr_vmas == 1 ? "" : "s");
-		vma_table(&w, index);
+		ml_vma_table(&w, index, false);
 		putchar('\n');
 		page_table(&w, index, o.all);
 	}

@@ -37,68 +37,10 @@ static void maps_usage(FILE *f)
 	      f);
 }
 
-static uint64_t resident(const struct ml_vma *v)
+/* Every VMA, its pages counted (not kept). */
+static int maps_walk(int dev, const struct ml_target *t, void *arg)
 {
-	return v->nr_pages - v->cells[ML_CELL_EMPTY] - v->cells[ML_CELL_SWAP] -
-	       v->cells[ML_CELL_GUARD] - v->cells[ML_CELL_OTHER];
-}
-
-static void maps_table(const struct ml_walk *w)
-{
-	struct out_table *t = out_table_new(10);
-	char buf[256], label[MMAPLAB_INSPECT_NAME_MAX + 64];
-	uint64_t size = 0, rss = 0, swapped = 0;
-	unsigned int col = 0;
-
-	out_table_col(t, col++, "#", true);
-	out_table_col(t, col++, "address", false);
-	out_table_col(t, col++, "kB", true);
-	out_table_col(t, col++, "perms", false);
-	out_table_col(t, col++, "flags", false);
-	out_table_col(t, col++, "kind", false);
-	out_table_col(t, col++, "offset", true);
-	out_table_col(t, col++, "resident", true);
-	out_table_col(t, col++, "swapped", true);
-	out_table_col(t, col++, "name", false);
-	for (size_t i = 0; i < w->nr_vmas; i++) {
-		const struct ml_vma *v = &w->vmas[i];
-		bool lab = v->rec.kind == MMAPLAB_VMA_KIND_MMAPLAB ||
-			   v->rec.object_id;
-
-		size += v->rec.end - v->rec.start;
-		rss += resident(v);
-		swapped += v->cells[ML_CELL_SWAP];
-		out_table_row(t);
-		out_table_cell(t, OC_NONE, "%zu", i);
-		out_table_cell(t, OC_NONE, "%012" PRIx64, (uint64_t)v->rec.start);
-		out_table_cell(t, OC_NONE, "%" PRIu64,
-			       (uint64_t)(v->rec.end - v->rec.start) / 1024);
-		out_table_cell(t, OC_NONE, "%s", ml_vma_perms(&v->rec, buf));
-		out_table_cell(t, OC_DIM, "%s",
-			       ml_vm_flags_str(v->rec.vm_flags, " ", buf, sizeof(buf)));
-		out_table_cell(t, lab ? OC_CYAN : OC_NONE, "%s",
-			       ml_vma_kind_name(v->rec.kind));
-		if (v->rec.info & MMAPLAB_VMA_HAS_FILE)
-			out_table_cell(t, OC_NONE, "%08" PRIx64,
-				       (uint64_t)v->rec.pgoff * w->page_size);
-		else
-			out_table_cell(t, OC_DIM, "-");
-		out_table_cell(t, OC_NONE, "%" PRIu64, resident(v));
-		out_table_cell(t, v->cells[ML_CELL_SWAP] ? OC_YELLOW : OC_NONE,
-			       "%" PRIu64, (uint64_t)v->cells[ML_CELL_SWAP]);
-		out_table_cell(t, lab ? OC_CYAN : OC_NONE, "%s",
-			       ml_vma_label(&v->rec, label, sizeof(label)));
-	}
-	out_table_row(t);
-	out_table_cell(t, OC_NONE, "%s", "");
-	out_table_cell(t, OC_BOLD, "total");
-	out_table_cell(t, OC_BOLD, "%" PRIu64, size / 1024);
-	for (int i = 0; i < 4; i++)
-		out_table_cell(t, OC_NONE, "%s", "");
-	out_table_cell(t, OC_BOLD, "%" PRIu64, rss);
-	out_table_cell(t, OC_BOLD, "%" PRIu64, swapped);
-	out_table_print(t, 0);
-	out_table_free(t);
+	return ml_walk(dev, t, 0, ML_USER_END, ML_WALK_COUNT_ONLY, arg);
 }
 
 ml_command_fn cmd_maps;
@@ -110,9 +52,8 @@ int cmd_maps(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ml_walk w = { 0 };
-	struct ml_target t;
 	long pid = 0;
-	int c, dev, ret;
+	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -129,17 +70,7 @@ int cmd_maps(int argc, char **argv)
 	if (argc - optind == 1 && ml_parse_pid("maps", argv[optind], &pid))
 		return ML_EXIT_USAGE;
 
-	ret = ml_target_open(pid, &t);
-	if (ret)
-		return ret;
-	dev = ml_open_device();
-	if (dev < 0) {
-		ml_target_close(&t);
-		return ML_EXIT_NODEV;
-	}
-	ret = ml_walk(dev, &t, 0, ML_USER_END, ML_WALK_COUNT_ONLY, &w);
-	close(dev);
-	ml_target_close(&t);
+	ret = ml_with_process(pid, maps_walk, &w);
 	if (ret)
 		goto out;
 
@@ -158,7 +89,7 @@ int cmd_maps(int argc, char **argv)
 			printf("process %ld:\n", pid);
 		else
 			printf("process %d (self):\n", (int)getpid());
-		maps_table(&w);
+		ml_vma_table(&w, NULL, true);
 	}
 out:
 	ml_walk_free(&w);

@@ -406,3 +406,68 @@ void ml_json_inspect_page(const char *key, const struct ml_vma *v,
 	}
 	json_obj_close();
 }
+
+void ml_vma_table(const struct ml_walk *w, const long *index, bool totals)
+{
+	struct out_table *t = out_table_new(10);
+	char buf[256], label[MMAPLAB_INSPECT_NAME_MAX + 64];
+	uint64_t size = 0, rss = 0, swapped = 0;
+	unsigned int col = 0;
+
+	out_table_col(t, col++, "#", true);
+	out_table_col(t, col++, "start-end", false);
+	out_table_col(t, col++, "kB", true);
+	out_table_col(t, col++, "perms", false);
+	out_table_col(t, col++, "flags", false);
+	out_table_col(t, col++, "kind", false);
+	out_table_col(t, col++, "offset", true);
+	out_table_col(t, col++, "resident", true);
+	out_table_col(t, col++, "swapped", true);
+	out_table_col(t, col++, "name", false);
+	for (size_t i = 0; i < w->nr_vmas; i++) {
+		const struct ml_vma *v = &w->vmas[i];
+		long n = index ? index[i] : (long)i;
+		bool lab = v->rec.kind == MMAPLAB_VMA_KIND_MMAPLAB ||
+			   v->rec.object_id;
+
+		size += v->rec.end - v->rec.start;
+		rss += ml_vma_resident(v);
+		swapped += v->cells[ML_CELL_SWAP];
+		out_table_row(t);
+		if (n >= 0)
+			out_table_cell(t, OC_NONE, "%ld", n);
+		else
+			out_table_cell(t, OC_DIM, "?");
+		out_table_cell(t, OC_NONE, "%" PRIx64 "-%" PRIx64,
+			       (uint64_t)v->rec.start, (uint64_t)v->rec.end);
+		out_table_cell(t, OC_NONE, "%" PRIu64,
+			       (uint64_t)(v->rec.end - v->rec.start) / 1024);
+		out_table_cell(t, OC_NONE, "%s", ml_vma_perms(&v->rec, buf));
+		out_table_cell(t, OC_DIM, "%s",
+			       ml_vm_flags_str(v->rec.vm_flags, " ", buf, sizeof(buf)));
+		out_table_cell(t, lab ? OC_CYAN : OC_NONE, "%s",
+			       ml_vma_kind_name(v->rec.kind));
+		if (v->rec.info & MMAPLAB_VMA_HAS_FILE)
+			out_table_cell(t, OC_NONE, "%" PRIx64,
+				       (uint64_t)v->rec.pgoff * w->page_size);
+		else
+			out_table_cell(t, OC_DIM, "-");
+		out_table_cell(t, OC_NONE, "%" PRIu64, ml_vma_resident(v));
+		out_table_cell(t, v->cells[ML_CELL_SWAP] ? OC_YELLOW : OC_NONE,
+			       "%" PRIu64, v->cells[ML_CELL_SWAP]);
+		out_table_cell(t, lab ? OC_CYAN : OC_NONE, "%s",
+			       ml_vma_label(&v->rec, label, sizeof(label)));
+	}
+	if (totals) {
+		out_table_row(t);
+		out_table_cell(t, OC_NONE, "%s", "");
+		out_table_cell(t, OC_BOLD, "total");
+		out_table_cell(t, OC_BOLD, "%" PRIu64, size / 1024);
+		for (int i = 0; i < 4; i++)
+			out_table_cell(t, OC_NONE, "%s", "");
+		out_table_cell(t, OC_BOLD, "%" PRIu64, rss);
+		out_table_cell(t, OC_BOLD, "%" PRIu64, swapped);
+	}
+	out_table_print(t, 0);
+	out_table_free(t);
+}

@@ -81,4 +81,12 @@ void ml_json_inspect_vma(const char *key, const struct ml_walk *w,
 void ml_json_inspect_page(const char *key, const struct ml_vma *v,
 			  const struct mmaplab_inspect_page *p, long index);
 
+/*
+ * Human: the VMAs of @w as a table, one row each (number @index[i], or i
+ * when @index is NULL; -1: unknown), like pmap -X: range, size, perms,
+ * flags, kind, offset, resident and swapped pages of the walked range,
+ * name; with @totals a last row of sums.
+ */
+void ml_vma_table(const struct ml_walk *w, const long *index, bool totals);
+
 #endif /* MMAPLAB_REPORT_H */

@@ -81,7 +81,7 @@ static int refused(long pid, int err)
 	return ML_EXIT_PERM;
 }
 
-int ml_target_open(long pid, struct ml_target *t)
+static int target_open(long pid, struct ml_target *t)
 {
 	char path[64];
 	int err;
@@ -108,11 +108,24 @@ int ml_target_open(long pid, struct ml_target *t)
 	}
 }
 
-void ml_target_close(struct ml_target *t)
+int ml_with_process(long pid, ml_process_fn *fn, void *arg)
 {
-	if (t->fd >= 0)
-		close(t->fd);
-	t->fd = -1;
+	struct ml_target t;
+	int dev, ret;
+
+	ret = target_open(pid, &t);
+	if (ret)
+		return ret;
+	dev = ml_open_device();
+	if (dev < 0) {
+		ret = ML_EXIT_NODEV;
+	} else {
+		ret = fn(dev, &t, arg);
+		close(dev);
+	}
+	if (t.fd >= 0)
+		close(t.fd);
+	return ret;
 }
 
 /* ---------------------------------------------------------------- walk */

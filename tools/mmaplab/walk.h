@@ -96,12 +96,14 @@ int ml_parse_pid(const char *cmd, const char *arg, long *pid);
 bool ml_looks_like_pid(const char *arg);
 
 /*
- * Open the target: nothing for pid 0, else /proc/PID/pagemap read-only,
- * which is the kernel's permission check.  On failure explains it on
- * stderr and returns the exit code (ML_EXIT_PERM when refused); else 0.
+ * Open what inspecting process @pid needs and call @fn(dev, target, @arg):
+ * the target (for pid 0 the caller; else /proc/PID/pagemap, read-only,
+ * whose open is the kernel's permission check) and the device; close both
+ * after.  Returns the exit code of the open that failed (explained on
+ * stderr; ML_EXIT_PERM when refused), else @fn's.
  */
-int ml_target_open(long pid, struct ml_target *t);
-void ml_target_close(struct ml_target *t);
+typedef int ml_process_fn(int dev, const struct ml_target *t, void *arg);
+int ml_with_process(long pid, ml_process_fn *fn, void *arg);
 
 /* Walk flags. */
 #define ML_WALK_NO_PAGES	(1U << 0)	/* VMA records only */
@@ -117,6 +119,14 @@ void ml_target_close(struct ml_target *t);
 int ml_walk(int dev, const struct ml_target *t, uint64_t start, uint64_t end,
 	    unsigned int flags, struct ml_walk *w);
 void ml_walk_free(struct ml_walk *w);
+
+/* Pages of @v with a page mapped (the cells "ro" to "zero"). */
+static inline uint64_t ml_vma_resident(const struct ml_vma *v)
+{
+	return v->cells[ML_CELL_RO] + v->cells[ML_CELL_RW] +
+	       v->cells[ML_CELL_DIRTY] + v->cells[ML_CELL_COW] +
+	       v->cells[ML_CELL_ZERO];
+}
 
 /* The pages of VMA @v in @w. */
 static inline const struct mmaplab_inspect_page *
