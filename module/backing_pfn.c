@@ -45,21 +45,39 @@ out:
 }
 
 /*
- * The first write to a shared PFN page mapped read-only.  The kernel makes
- * the entry writable afterwards only if it is still the one it faulted on,
- * so MMAPLAB_IOC_CLEAN (zap, then clear, under obj->inval) loses no write.
+ * The first write to a shared PFN page mapped read-only.  The dirty bit
+ * and the writable entry are made together under obj->inval, so that
+ * MMAPLAB_IOC_CLEAN (zap, then clear, under obj->inval held for writing)
+ * comes entirely before or after both.  Leaving the upgrade to the kernel
+ * (return 0) is not enough: it makes the entry writable if the entry is
+ * the same as when it faulted, and a CLEAN that zapped it plus a read
+ * fault that mapped the same frame again read-only in between give an
+ * identical entry: the write would land on a page marked clean.
  */
 static vm_fault_t mmaplab_pfn_mkwrite(struct vm_fault *vmf)
 {
-	struct mmaplab_obj *obj = mmaplab_vma_obj(vmf->vma);
+	struct vm_area_struct *vma = vmf->vma;
+	struct mmaplab_obj *obj = mmaplab_vma_obj(vma);
+	unsigned long addr = vmf->address & PAGE_MASK;
+	vm_fault_t ret = VM_FAULT_NOPAGE;
+	struct page *page;
 
 	mmaplab_count(obj, MMAPLAB_CNT_PFN_MKWRITES);
 	if (vmf->pgoff >= obj->nr_pages)
 		return VM_FAULT_SIGBUS;
 	down_read(&obj->inval);
+	page = xa_load(&obj->pages, vmf->pgoff);
+	/* Guarded or replaced meanwhile: the entry is going; fault again. */
+	if (mmaplab_guarded(obj, vmf->pgoff) || !page ||
+	    page_to_pfn(page) != pte_pfn(vmf->orig_pte))
+		goto out;
 	set_bit(vmf->pgoff, obj->dirty);
+	mmaplab_zap_pfn_range(vma, addr, PAGE_SIZE);
+	ret = vmf_insert_pfn_prot(vma, addr, page_to_pfn(page),
+				  vm_get_page_prot(vma->vm_flags));
+out:
 	up_read(&obj->inval);
-	return 0;
+	return ret;
 }
 
 /*

@@ -115,6 +115,20 @@ static inline struct folio *mmaplab_lock_cached_folio(struct address_space *mapp
 }
 
 /*
+ * Remove this VMA's entries for [addr, addr + size) of a VM_PFNMAP
+ * mapping: zap_vma_ptes() until 6.x, zap_special_vma_range() in 7.x.
+ */
+static inline void mmaplab_zap_pfn_range(struct vm_area_struct *vma,
+					 unsigned long addr, unsigned long size)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+	zap_special_vma_range(vma, addr, size);
+#else
+	zap_vma_ptes(vma, addr, size);
+#endif
+}
+
+/*
  * Page-table reading for MMAPLAB_IOC_INSPECT.  pte_offset_map_lock() and
  * vm_normal_page() are not exported to modules on 6.12, so inspect.c
  * walks the tables itself: these wrappers are the pieces that differ.
