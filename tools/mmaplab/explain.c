@@ -260,7 +260,7 @@ static enum ml_cell explain_page(struct why *y,
 			say(y, "a NUMA-balancing hinting entry: the kernel took access away to see which CPU touches the page next; the next access faults and may move the page to that CPU's node.");
 		break;
 	case ML_CELL_SWAP:
-		say(y, "swapped out: reclaim wrote the page to swap area %u at offset %" PRIu64 "%s and freed it; the next access faults and reads it back (swap-in).",
+		say(y, "swapped out: reclaim wrote the page to swap area %u at offset 0x%" PRIx64 "%s and freed it; the next access faults and reads it back (swap-in).",
 		    p->swap_type, (uint64_t)p->swap_offset,
 		    p->swap_offset ? "" : " (0: offsets are shown only to CAP_SYS_ADMIN)");
 		if (p->pte_flags & MMAPLAB_PTE_EXCLUSIVE)
