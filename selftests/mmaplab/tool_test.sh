@@ -46,7 +46,7 @@ expect_grep() {
 	fi
 }
 
-TESTS=42
+TESTS=43
 echo "TAP version 13"
 echo "1..$TESTS"
 
@@ -206,6 +206,15 @@ if [ -n "$made_passwd" ]; then rm -f /etc/passwd /etc/group; fi
 
 for h in $holders; do kill "$h" 2>/dev/null; wait "$h" 2>/dev/null; done
 holders=
+
+# The benchmark builds and runs (a smoke pass: no time is asserted).
+if command -v mmaplab-bench >/dev/null 2>&1; then
+	expect_status bench_smoke 0 mmaplab-bench --smoke --json &&
+		"$JSON_VALID" <"$tmp/out" >/dev/null 2>&1 &&
+		expect_grep bench_smoke "$tmp/out" '"figure":"inspect"'
+else
+	skipped bench_smoke "mmaplab-bench not in PATH"
+fi
 
 # Nothing is left behind once the tool has exited.
 expect_status live_zero 0 "$MMAPLAB" --json stats &&
