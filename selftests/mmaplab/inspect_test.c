@@ -832,6 +832,46 @@ static int check_fill(const char *p)
 }
 
 /*
+ * As an unprivileged user (run in a child that became uid 65534): its own
+ * pages swap out all the same, with no offset shown, as pagemap shows
+ * none.  0, or the step that failed.
+ */
+static int swap_unprivileged(int lab)
+{
+	int pagemap = open("/proc/self/pagemap", O_RDONLY), i, swapped = 0;
+	const struct mmaplab_inspect_page *r;
+	struct view v;
+	uint64_t pm;
+	char *p;
+
+	p = mmap(NULL, SWAP_NR * PAGE_SZ, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pagemap < 0 || p == MAP_FAILED)
+		return 1;
+	madvise(p, SWAP_NR * PAGE_SZ, MADV_NOHUGEPAGE);
+	fill(p);
+	if (madvise(p, SWAP_NR * PAGE_SZ, MADV_PAGEOUT))
+		return 2;
+	if (inspect(lab, -1, (uintptr_t)p, (uintptr_t)p + SWAP_NR * PAGE_SZ,
+		    &v, 4, 64) || v.nr_page != SWAP_NR)
+		return 3;
+	for (i = 0; i < SWAP_NR; i++) {
+		r = &v.page[i];
+		if (compare_page(&v, r, pagemap, -1, false))
+			return 4;
+		if (r->pte != MMAPLAB_PTE_SWAP)
+			continue;
+		swapped++;
+		pm = read_u64(pagemap, r->addr / PAGE_SZ);
+		if (r->swap_offset || (pm & PM_PFN))
+			return 5;
+	}
+	if (swapped < SWAP_NR * 3 / 4)
+		return 6;
+	return check_fill(p) == -1 ? 0 : 7;
+}
+
+/*
  * Real swap-out: anonymous private pages and shared anonymous (shmem)
  * ones, written, then MADV_PAGEOUT.  A private page becomes a swap entry
  * in the page table: inspect's area, offset, soft-dirty and exclusive
@@ -839,16 +879,18 @@ static int check_fill(const char *p)
  * above, as root).  A shmem page keeps its swap entry in the file, not
  * in the page table: the entry is empty, as pagemap says, and smaps'
  * Swap counts it.  Reading the data back brings every page in again.
+ * Then the same for private pages as uid 65534, without offsets.
  */
 TEST(swapped_out_matches_pagemap)
 {
-	int pagemap, kpageflags, lab, i, bad, swapped, dropped;
+	int pagemap, kpageflags, lab, i, bad, swapped, dropped, status;
 	bool privileged = geteuid() == 0;
 	const struct mmaplab_inspect_page *r;
 	char why[300], *anon, *shm;
 	const char *diff;
 	uint64_t pm;
 	struct view v;
+	pid_t pid;
 	long kb;
 
 	lab = lab_open(why, sizeof(why));
@@ -952,6 +994,21 @@ TEST(swapped_out_matches_pagemap)
 	}
 	EXPECT_EQ(0, bad);
 	EXPECT_EQ(0, smaps_swap_kb((uintptr_t)shm));
+
+	if (privileged) {
+		pid = fork();
+		if (pid == 0) {
+			if (setresgid(65534, 65534, 65534) ||
+			    setresuid(65534, 65534, 65534))
+				_exit(100);
+			/* Changing uid made it non-dumpable: its /proc is root's. */
+			prctl(PR_SET_DUMPABLE, 1);
+			_exit(swap_unprivileged(lab));
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_EQ(0, WEXITSTATUS(status))
+			TH_LOG("as uid 65534: step %d", WEXITSTATUS(status));
+	}
 
 	munmap(anon, SWAP_NR * PAGE_SZ);
 	munmap(shm, SWAP_NR * PAGE_SZ);
