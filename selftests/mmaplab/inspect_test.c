@@ -12,7 +12,9 @@
  * VmFlags.  Then: as an unprivileged user (PFNs are 0, and pagemap says
  * so too), other processes (allowed as pagemap allows, refused likewise,
  * a non-dumpable one too), the restart path with a one-record buffer, a
- * range over many VMAs, and a race with munmap/mremap.
+ * range over many VMAs, and a race with munmap/mremap.  Where there is
+ * swap (the VMs swap on zram), pages really swapped out with MADV_PAGEOUT:
+ * their swap entries against pagemap's, and back in when read.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -39,6 +41,11 @@
 #define KPF_SWAPBACKED	14
 #define KPF_KSM		21
 #define KPF_ZERO_PAGE	24
+/* pagemap's frame of a swap entry: the area in bits 0-4, then the offset */
+#define PM_SWAP_TYPE_BITS	5
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
 
 /* All records of [start, end), however many calls that takes. */
 struct view {
@@ -739,6 +746,275 @@ TEST(bad_arguments)
 			      .end = ((uintptr_t)why & ~(PAGE_SZ - 1)) + PAGE_SZ,
 			      .pages = 8));
 #undef TRY
+	close(lab);
+}
+
+/*
+ * Why nothing can be swapped out here, or NULL when /proc/swaps lists a
+ * device.  tools/vm/run says in /run/mmaplab-vm-noswap why its VM has none.
+ */
+static const char *no_swap(char *why, size_t len)
+{
+	char line[256];
+	int lines = 0;
+	FILE *f = fopen("/proc/swaps", "r");
+
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			lines++;
+		fclose(f);
+		if (lines > 1)	/* a heading, then one line per device */
+			return NULL;
+	}
+	f = fopen("/run/mmaplab-vm-noswap", "r");
+	if (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		snprintf(why, len, "no swap in this VM: %s", line);
+	} else if (lines) {
+		snprintf(why, len, "no swap: /proc/swaps lists no device");
+	} else {
+		snprintf(why, len, "no swap: no /proc/swaps (CONFIG_SWAP=n)");
+	}
+	if (f)
+		fclose(f);
+	return why;
+}
+
+/* smaps' "Swap:" of the VMA starting at @start, in kB; -1 if not found */
+static long smaps_swap_kb(uint64_t start)
+{
+	char line[512], head[32];
+	long kb = -1;
+	bool in = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	snprintf(head, sizeof(head), "%llx-", (unsigned long long)start);
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, head, strlen(head)))
+			in = true;
+		else if (in && sscanf(line, "Swap: %ld kB", &kb) == 1)
+			break;
+	}
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+#define SWAP_NR	16
+
+/* Page @i of a swap test area: its own bytes, so that a mix-up shows. */
+static char swap_byte(int i, size_t at)
+{
+	return (char)(i * 37 + at % 251 + 1);
+}
+
+static void fill(char *p)
+{
+	size_t at;
+	int i;
+
+	for (i = 0; i < SWAP_NR; i++)
+		for (at = 0; at < PAGE_SZ; at++)
+			p[i * PAGE_SZ + at] = swap_byte(i, at);
+}
+
+/* Read every byte back (which swaps the pages in); the first bad page. */
+static int check_fill(const char *p)
+{
+	size_t at;
+	int i;
+
+	for (i = 0; i < SWAP_NR; i++)
+		for (at = 0; at < PAGE_SZ; at++)
+			if (p[i * PAGE_SZ + at] != swap_byte(i, at))
+				return i;
+	return -1;
+}
+
+/*
+ * As an unprivileged user (run in a child that became uid 65534): its own
+ * pages swap out all the same, with no offset shown, as pagemap shows
+ * none.  0, or the step that failed.
+ */
+static int swap_unprivileged(int lab)
+{
+	int pagemap = open("/proc/self/pagemap", O_RDONLY), i, swapped = 0;
+	const struct mmaplab_inspect_page *r;
+	struct view v;
+	uint64_t pm;
+	char *p;
+
+	p = mmap(NULL, SWAP_NR * PAGE_SZ, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pagemap < 0 || p == MAP_FAILED)
+		return 1;
+	madvise(p, SWAP_NR * PAGE_SZ, MADV_NOHUGEPAGE);
+	fill(p);
+	if (madvise(p, SWAP_NR * PAGE_SZ, MADV_PAGEOUT))
+		return 2;
+	if (inspect(lab, -1, (uintptr_t)p, (uintptr_t)p + SWAP_NR * PAGE_SZ,
+		    &v, 4, 64) || v.nr_page != SWAP_NR)
+		return 3;
+	for (i = 0; i < SWAP_NR; i++) {
+		r = &v.page[i];
+		if (compare_page(&v, r, pagemap, -1, false))
+			return 4;
+		if (r->pte != MMAPLAB_PTE_SWAP)
+			continue;
+		swapped++;
+		pm = read_u64(pagemap, r->addr / PAGE_SZ);
+		if (r->swap_offset || (pm & PM_PFN))
+			return 5;
+	}
+	if (swapped < SWAP_NR * 3 / 4)
+		return 6;
+	return check_fill(p) == -1 ? 0 : 7;
+}
+
+/*
+ * Real swap-out: anonymous private pages and shared anonymous (shmem)
+ * ones, written, then MADV_PAGEOUT.  A private page becomes a swap entry
+ * in the page table: inspect's area, offset, soft-dirty and exclusive
+ * against pagemap's swapped bit and frame (area in bits 0-4, offset
+ * above, as root).  A shmem page keeps its swap entry in the file, not
+ * in the page table: the entry is empty, as pagemap says, and smaps'
+ * Swap counts it.  Reading the data back brings every page in again.
+ * Then the same for private pages as uid 65534, without offsets.
+ */
+TEST(swapped_out_matches_pagemap)
+{
+	int pagemap, kpageflags, lab, i, bad, swapped, dropped, status;
+	bool privileged = geteuid() == 0;
+	const struct mmaplab_inspect_page *r;
+	char why[300], *anon, *shm;
+	const char *diff;
+	uint64_t pm;
+	struct view v;
+	pid_t pid;
+	long kb;
+
+	lab = lab_open(why, sizeof(why));
+	if (lab < 0)
+		SKIP(return, "%s", why);
+	if (no_swap(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	pagemap = open("/proc/self/pagemap", O_RDONLY);
+	ASSERT_LE(0, pagemap);
+	kpageflags = open("/proc/kpageflags", O_RDONLY);
+	anon = mmap(NULL, SWAP_NR * PAGE_SZ, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	shm = mmap(NULL, SWAP_NR * PAGE_SZ, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, anon);
+	ASSERT_NE(MAP_FAILED, shm);
+	madvise(anon, SWAP_NR * PAGE_SZ, MADV_NOHUGEPAGE);
+	fill(anon);
+	fill(shm);
+	ASSERT_EQ(0, madvise(anon, SWAP_NR * PAGE_SZ, MADV_PAGEOUT));
+	ASSERT_EQ(0, madvise(shm, SWAP_NR * PAGE_SZ, MADV_PAGEOUT));
+
+	/* Private: swap entries, each one as pagemap has it. */
+	ASSERT_EQ(0, inspect(lab, -1, (uintptr_t)anon,
+			     (uintptr_t)anon + SWAP_NR * PAGE_SZ, &v, 4, 64));
+	ASSERT_EQ(SWAP_NR, v.nr_page);
+	swapped = 0;
+	for (i = 0; i < SWAP_NR; i++) {
+		r = &v.page[i];
+		diff = compare_page(&v, r, pagemap, kpageflags, privileged);
+		EXPECT_EQ(NULL, diff) TH_LOG("private page %d: %s", i, diff);
+		if (r->pte != MMAPLAB_PTE_SWAP) {
+			/* The kernel may keep a page; it must still be there. */
+			EXPECT_EQ(MMAPLAB_PTE_PRESENT, r->pte);
+			continue;
+		}
+		swapped++;
+		pm = read_u64(pagemap, r->addr / PAGE_SZ);
+		if (privileged) {
+			EXPECT_NE(0, r->swap_offset);
+			EXPECT_EQ(r->swap_type | r->swap_offset << PM_SWAP_TYPE_BITS,
+				  pm & PM_PFN)
+				TH_LOG("page %d: area %u offset %#llx, pagemap frame %#llx",
+				       i, r->swap_type,
+				       (unsigned long long)r->swap_offset,
+				       (unsigned long long)(pm & PM_PFN));
+		} else {
+			EXPECT_EQ(0, r->swap_offset);
+			EXPECT_EQ(0, pm & PM_PFN);
+		}
+		/* Only this mm mapped the page when it went out. */
+		EXPECT_TRUE(r->pte_flags & MMAPLAB_PTE_EXCLUSIVE)
+			TH_LOG("private page %d: swap entry not exclusive", i);
+		/* pagemap's "exclusively mapped" is about mapped pages. */
+		EXPECT_EQ(0, pm & PM_EXCLUSIVE);
+		EXPECT_EQ(0, r->page_flags);
+		EXPECT_EQ(0, r->pfn);
+	}
+	TH_LOG("MADV_PAGEOUT swapped out %d of %d private pages", swapped,
+	       SWAP_NR);
+	EXPECT_GE(swapped, SWAP_NR * 3 / 4);
+	free(v.page);
+
+	/* Shared anonymous: empty entries, the pages in swap all the same. */
+	ASSERT_EQ(0, inspect(lab, -1, (uintptr_t)shm,
+			     (uintptr_t)shm + SWAP_NR * PAGE_SZ, &v, 4, 64));
+	ASSERT_EQ(SWAP_NR, v.nr_page);
+	dropped = 0;
+	for (i = 0; i < SWAP_NR; i++) {
+		r = &v.page[i];
+		diff = compare_page(&v, r, pagemap, kpageflags, privileged);
+		EXPECT_EQ(NULL, diff) TH_LOG("shared page %d: %s", i, diff);
+		if (r->pte == MMAPLAB_PTE_EMPTY)
+			dropped++;
+		else
+			EXPECT_EQ(MMAPLAB_PTE_PRESENT, r->pte);
+	}
+	free(v.page);
+	kb = smaps_swap_kb((uintptr_t)shm);
+	TH_LOG("MADV_PAGEOUT unmapped %d of %d shared pages; smaps Swap: %ld kB",
+	       dropped, SWAP_NR, kb);
+	EXPECT_GE(dropped, SWAP_NR * 3 / 4);
+	EXPECT_GE(kb, (long)(dropped * (PAGE_SZ / 1024)));
+
+	/* Read back: the same bytes, and every page present again. */
+	EXPECT_EQ(-1, check_fill(anon));
+	EXPECT_EQ(-1, check_fill(shm));
+	for (bad = 0, i = 0; i < 2; i++) {
+		char *p = i ? shm : anon;
+		unsigned int k;
+
+		ASSERT_EQ(0, inspect(lab, -1, (uintptr_t)p,
+				     (uintptr_t)p + SWAP_NR * PAGE_SZ, &v, 4, 64));
+		for (k = 0; k < v.nr_page; k++) {
+			diff = compare_page(&v, &v.page[k], pagemap, kpageflags,
+					    privileged);
+			EXPECT_EQ(NULL, diff) TH_LOG("after swap-in: %s", diff);
+			bad += v.page[k].pte != MMAPLAB_PTE_PRESENT;
+		}
+		free(v.page);
+	}
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, smaps_swap_kb((uintptr_t)shm));
+
+	if (privileged) {
+		pid = fork();
+		if (pid == 0) {
+			if (setresgid(65534, 65534, 65534) ||
+			    setresuid(65534, 65534, 65534))
+				_exit(100);
+			/* Changing uid made it non-dumpable: its /proc is root's. */
+			prctl(PR_SET_DUMPABLE, 1);
+			_exit(swap_unprivileged(lab));
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_EQ(0, WEXITSTATUS(status))
+			TH_LOG("as uid 65534: step %d", WEXITSTATUS(status));
+	}
+
+	munmap(anon, SWAP_NR * PAGE_SZ);
+	munmap(shm, SWAP_NR * PAGE_SZ);
+	close(pagemap);
+	if (kpageflags >= 0)
+		close(kpageflags);
 	close(lab);
 }
 
