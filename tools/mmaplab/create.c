@@ -7,7 +7,8 @@
  * The scenario: configure a lab object, map it, touch its pages
  * (optionally fork a child that touches them too), optionally apply one
  * range operation (guard, invalidate, clean) and touch again, read back
- * what the parent sees, and print the object's counters.
+ * what the parent sees, and print the object's counters.  With --hold,
+ * the mapping stays and answers "mmaplab remap" (hold.c).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "create.h"
+#include "remap.h"
 #include "report.h"
 
 #define DEFAULT_PAGES	4
@@ -68,9 +70,12 @@ static void create_usage(FILE *f)
 	      "  -o, --offset PAGES      map from this page of the object (default 0)\n"
 	      "  -l, --length PAGES      map this many pages (default: --pages); more\n"
 	      "                          than the object has gives SIGBUS past its end\n"
-	      "  -H, --hold SECONDS      keep the mapping and the fd that long before\n"
-	      "                          unmapping (Ctrl-C ends it early); prints the pid\n"
-	      "                          and the mapping's address first\n"
+	      "  -H, --hold SECONDS|forever\n"
+	      "                          keep the mapping and the fd that long (forever:\n"
+	      "                          until Ctrl-C or SIGTERM) before unmapping; prints\n"
+	      "                          the pid, the mapping's address and a control\n"
+	      "                          socket on which 'mmaplab remap --pid PID'\n"
+	      "                          changes the mapping meanwhile\n"
 	      "  -h, --help              show this help and exit\n"
 	      "\n"
 	      "Range operations (at most one; RANGE is object pages PGOFF[:N]: N pages\n"
@@ -288,8 +293,11 @@ static int parse_args(int argc, char **argv, struct create_opts *o)
 				ret = parse_opt_range("--clean", argc, argv, o);
 			break;
 		case 'H':
-			ret = ml_parse_u64("create", "--hold", optarg,
-					   INT32_MAX, &o->hold);
+			if (!strcmp(optarg, "forever"))
+				o->hold_forever = true;
+			else
+				ret = ml_parse_u64("create", "--hold", optarg,
+						   INT32_MAX, &o->hold);
 			break;
 		case 'h':
 			create_usage(stdout);
@@ -374,15 +382,15 @@ int cmd_create(int argc, char **argv)
 		ret = ML_EXIT_FAIL;
 	}
 
-	if (o.hold) {
-		FILE *f = out_json() ? stderr : stdout;
+	if (o.hold || o.hold_forever) {
+		struct ml_held h;
 
-		fprintf(f, "%sholding: pid %d, mapping %p-%p, fd %d, for %" PRIu64 " s (Ctrl-C ends it); try: cat /proc/%d/maps\n",
-			out_json() ? "mmaplab: " : "\n", (int)getpid(),
-			(void *)run.addr, (void *)(run.addr + run.len), run.fd,
-			o.hold, (int)getpid());
-		fflush(f);
-		ml_hold(o.hold);
+		/* Requests may move, split or unmap it: unmap what is held. */
+		ml_held_init(&h, run.fd, run.addr, run.len, o.map, o.prot);
+		if (ml_hold_serve(&h, o.hold, o.hold_forever) && !ret)
+			ret = ML_EXIT_FAIL;
+		ml_held_release(&h);
+		run.len = 0;
 	}
 
 	create_run_release(&run);

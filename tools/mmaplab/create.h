@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * create.h - what the three files of "mmaplab create" share, and nothing
- * else includes: the options (create.c parses them), what running the
- * scenario produced (create_run.c) and the report of it (create_report.c).
+ * create.h - what the three files of "mmaplab create" share: the options
+ * (create.c parses them), what running the scenario produced
+ * (create_run.c) and the report of it (create_report.c).  remap.c also
+ * runs the scenario, for a mapping of its own.
  */
 #ifndef MMAPLAB_CREATE_H
 #define MMAPLAB_CREATE_H
@@ -38,7 +39,8 @@ struct create_opts {
 	uint32_t flags;		/* MMAPLAB_CONFIG_* */
 	uint64_t offset;
 	uint64_t length;
-	uint64_t hold;
+	uint64_t hold;		/* --hold SECONDS */
+	bool hold_forever;	/* --hold forever */
 	bool length_set;
 	int map;		/* MAP_SHARED or MAP_PRIVATE */
 	int prot;		/* PROT_* */

@@ -15,6 +15,9 @@
  *			its scenario (create_run.c), its report
  *			(create_report.c), their types (create.h)
  *	stats.c		"stats"
+ *	remap.c		"remap": its options and report; remap_exec.c runs an
+ *			operation in the holder, hold.c is the control socket
+ *			of "create --hold" (remap.h: what they share)
  *	lib.c/h		exit codes, diagnostics, option values, the ABI's
  *			names, the device and its ioctls
  *	mapping.c/h	a mapping of the device: --map/--prot/--touch, accesses
@@ -58,7 +61,9 @@
 #define COMMANDS(CMD)							\
 	CMD(create, "configure a lab object, map it, touch it (fork, guard,\n" \
 		    "                  invalidate, clean) and report")	\
-	CMD(stats,  "print the module-wide figures")
+	CMD(stats,  "print the module-wide figures")			\
+	CMD(remap,  "mremap, mprotect, madvise, munmap, ... a mapping (one held\n" \
+		    "                  by create --hold, or its own) and show what changed")
 
 struct command {
 	const char *name;
@@ -102,6 +107,8 @@ static void usage(FILE *f)
 	      "  1  an operation failed (ioctl, mmap, fork, ...)\n"
 	      "  2  usage error (unknown option, bad number, unknown command)\n"
 	      "  3  device unavailable (cannot be opened, or not an mmaplab device)\n"
+	      "  4  not allowed to talk to the holder (remap)\n"
+	      "  5  no holder answers at that pid (remap)\n"
 	      "\n"
 	      "Run 'mmaplab COMMAND --help' for a command's options; see mmaplab(1).\n",
 	      f);
