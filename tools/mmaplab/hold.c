@@ -5,7 +5,7 @@
  * "mmaplab remap --pid PID" sends them.
  *
  * The socket is $XDG_RUNTIME_DIR/mmaplab-PID.sock (else
- * /tmp/mmaplab-PID.sock), made with mode 0600 under umask 077, and the
+ * /tmp/mmaplab-PID.sock), made with mode 0600 (under umask 0177), and the
  * holder also checks each peer's uid (SO_PEERCRED): only its own user and
  * root are answered.  One request per connection, one at a time; a
  * client that sends nothing for 5 s is dropped, so none can stall the
@@ -82,7 +82,8 @@ static int hold_listen(const char *path)
 		ml_err("socket: %s", strerror(errno));
 		return -1;
 	}
-	old = umask(077);
+	/* A socket is made 0777 less the umask: 0600, from the start. */
+	old = umask(0177);
 	err = bind(s, (struct sockaddr *)&sa, sizeof(sa)) ? errno : 0;
 	umask(old);
 	if (!err && listen(s, 4))

@@ -86,7 +86,7 @@ struct ml_vma {
 	uint64_t swapped;	/* pages swapped out (pagemap) */
 	char perms[8];		/* "rw-s" */
 	char path[ML_VMA_PATH_MAX];
-	/* per page: 'P' present, 's' swapped, '.' neither; "" without pagemap */
+	/* per page: 'P' present, 'g' guard, 's' swapped, '.' none; "": no pagemap */
 	char pages[ML_VMA_PRESENT_MAX + 1];
 };
 

@@ -245,6 +245,8 @@ static void vma_pages(int pm, struct ml_vma *v, size_t page_size)
 		if (e & (1ULL << 63)) {
 			v->present++;
 			c = 'P';
+		} else if (e & (1ULL << 58)) {
+			c = 'g';	/* PM_GUARD_REGION (6.15 on) */
 		} else if (e & (1ULL << 62)) {
 			v->swapped++;
 			c = 's';
