@@ -117,7 +117,7 @@ static void hold_answer(struct ml_held *h, int c, FILE *log)
 	struct timeval tv = { .tv_sec = 5 };
 	struct ml_remap_req req;
 	struct ml_remap_resp *resp;
-	struct ucred cred;
+	struct ucred cred = { .pid = 0 };
 	socklen_t len = sizeof(cred);
 	ssize_t n;
 

@@ -451,7 +451,7 @@ static void mremap_why(struct ml_remap_resp *resp, int err, uint32_t op,
 	switch (err) {
 	case ENOMEM:
 		if (op == RM_GROW && !maymove)
-			MSG(resp, "the addresses after the mapping are taken, so it cannot grow in place: add may-move to let the kernel move it");
+			MSG(resp, "it cannot grow in place: the range does not end where its VMA ends, or the addresses after it are taken; add may-move to let the kernel move it");
 		else
 			MSG(resp, "no room in the address space, or the limit on mappings was hit");
 		break;
