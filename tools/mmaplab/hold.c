@@ -150,7 +150,9 @@ static void hold_answer(struct ml_held *h, int c, FILE *log)
 	ml_remap_exec(h, &req, resp);
 	hold_log(log, cred.pid, &req, resp);
 send:
-	if (send(c, resp, sizeof(*resp), MSG_NOSIGNAL) < 0)
+	/* A client that went away (EPIPE) is none of the holder's worries. */
+	if (send(c, resp, sizeof(*resp), MSG_NOSIGNAL) < 0 && errno != EPIPE &&
+	    errno != ECONNRESET)
 		ml_err("control socket: answering pid %d: %s", (int)cred.pid,
 		       strerror(errno));
 	free(resp);

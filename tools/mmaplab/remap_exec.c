@@ -364,6 +364,49 @@ static const char *kernel_release(void)
 
 /* --------------------------------------------------- checking a request */
 
+/*
+ * The values of @req that the command line cannot produce are refused
+ * here too: another client may send anything (MADV_HWPOISON, say).
+ */
+static bool args_valid(const struct ml_remap_req *req,
+		       struct ml_remap_resp *resp)
+{
+	bool ok = true;
+
+	if (req->unit != RU_PAGES && req->unit != RU_BYTES)
+		ok = false;
+	switch (req->op) {
+	case RM_TOUCH:
+		ok = ok && (req->arg == ML_TOUCH_READ ||
+			    req->arg == ML_TOUCH_WRITE);
+		break;
+	case RM_GROW:
+		ok = ok && !(req->arg & ~RM_GROW_MAYMOVE);
+		break;
+	case RM_FIXED:
+		ok = ok && (req->arg == RM_FIXED_ANON ||
+			    req->arg == RM_FIXED_OBJECT);
+		break;
+	case RM_MPROTECT:
+		ok = ok && !(req->arg & ~(uint32_t)(PROT_READ | PROT_WRITE |
+						    PROT_EXEC));
+		break;
+	case RM_MADVISE:
+		ok = ok && ml_advice_name(req->arg);
+		break;
+	case RM_MSYNC:
+		ok = ok && (req->arg == MS_SYNC || req->arg == MS_ASYNC ||
+			    req->arg == (MS_SYNC | MS_INVALIDATE));
+		break;
+	default:
+		break;
+	}
+	if (!ok)
+		MSG(resp, "bad request: %s with unit %u and argument %u is not one the tool makes",
+		    ml_remap_op_name(req->op), req->unit, req->arg);
+	return ok;
+}
+
 /* Resolve the range of @req into resp->addr/len; false: refused (msg). */
 static bool resolve(const struct ml_held *h, const struct ml_remap_req *req,
 		    struct ml_remap_resp *resp, uint64_t ps)
@@ -717,6 +760,10 @@ void ml_remap_exec(struct ml_held *h, const struct ml_remap_req *req,
 	}
 	if (req->op == RM_SHOW)
 		goto out;
+	if (!args_valid(req, resp)) {
+		resp->status = ML_EXIT_USAGE;
+		goto out;
+	}
 	if (!resolve(h, req, resp, ps)) {
 		resp->status = ML_EXIT_FAIL;
 		goto out;
