@@ -192,24 +192,44 @@ static int set_op(struct create_opts *o, enum range_op op)
 	return 0;
 }
 
+int create_parse_mapping_opt(const char *cmd, int c, const char *arg,
+			     struct create_opts *o)
+{
+	switch (c) {
+	case 'n':
+		return ml_parse_u64(cmd, "--pages", arg, UINT64_MAX, &o->pages);
+	case 'b':
+		o->backing = ml_backing_parse(arg);
+		if (!o->backing)
+			return ml_usage_error(cmd, "invalid --backing value '%s' (expected pages, shmem, zero or pfn)",
+					      arg);
+		return 0;
+	case CREATE_OPT_FAULT_AROUND:
+		o->flags |= MMAPLAB_CONFIG_FAULT_AROUND;
+		return 0;
+	case CREATE_OPT_WRITE_NOTIFY:
+		o->flags |= MMAPLAB_CONFIG_WRITE_NOTIFY;
+		return 0;
+	case 'm':
+		return ml_parse_map(cmd, arg, &o->map);
+	case 'p':
+		return ml_parse_prot(cmd, arg, &o->prot);
+	case 't':
+		return ml_parse_touch(cmd, "--touch", arg, &o->touch);
+	}
+	return -1;
+}
+
 static int parse_args(int argc, char **argv, struct create_opts *o)
 {
 	enum {
-		OPT_FAULT_AROUND = 256,
-		OPT_WRITE_NOTIFY,
-		OPT_GUARD,
+		OPT_GUARD = CREATE_OPT_NEXT,
 		OPT_INVALIDATE,
 		OPT_REPLACE,
 		OPT_CLEAN,
 	};
 	static const struct option longopts[] = {
-		{ "pages",	 required_argument, NULL, 'n' },
-		{ "backing",	 required_argument, NULL, 'b' },
-		{ "fault-around", no_argument,	    NULL, OPT_FAULT_AROUND },
-		{ "write-notify", no_argument,	    NULL, OPT_WRITE_NOTIFY },
-		{ "map",	 required_argument, NULL, 'm' },
-		{ "prot",	 required_argument, NULL, 'p' },
-		{ "touch",	 required_argument, NULL, 't' },
+		CREATE_MAPPING_LONGOPTS,
 		{ "fork",	 no_argument,	    NULL, 'f' },
 		{ "child-touch", required_argument, NULL, 'c' },
 		{ "offset",	 required_argument, NULL, 'o' },
@@ -226,36 +246,10 @@ static int parse_args(int argc, char **argv, struct create_opts *o)
 	const uint64_t max_off = sizeof(off_t) == 8 ? INT64_MAX : INT32_MAX;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "n:b:m:p:t:fc:o:l:H:h", longopts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CREATE_MAPPING_SHORTOPTS "fc:o:l:H:h",
+				longopts, NULL)) != -1) {
 		ret = 0;
 		switch (c) {
-		case 'n':
-			ret = ml_parse_u64("create", "--pages", optarg,
-					   UINT64_MAX, &o->pages);
-			break;
-		case 'b':
-			o->backing = ml_backing_parse(optarg);
-			if (!o->backing)
-				ret = ml_usage_error("create", "invalid --backing value '%s' (expected pages, shmem, zero or pfn)",
-						     optarg);
-			break;
-		case OPT_FAULT_AROUND:
-			o->flags |= MMAPLAB_CONFIG_FAULT_AROUND;
-			break;
-		case OPT_WRITE_NOTIFY:
-			o->flags |= MMAPLAB_CONFIG_WRITE_NOTIFY;
-			break;
-		case 'm':
-			ret = ml_parse_map("create", optarg, &o->map);
-			break;
-		case 'p':
-			ret = ml_parse_prot("create", optarg, &o->prot);
-			break;
-		case 't':
-			ret = ml_parse_touch("create", "--touch", optarg,
-					     &o->touch);
-			break;
 		case 'f':
 			o->fork = true;
 			break;
@@ -303,7 +297,9 @@ static int parse_args(int argc, char **argv, struct create_opts *o)
 			create_usage(stdout);
 			return -1;
 		default:
-			return ml_option_error("create", argv);
+			ret = create_parse_mapping_opt("create", c, optarg, o);
+			if (ret < 0)
+				return ml_option_error("create", argv);
 		}
 		if (ret)
 			return ret;

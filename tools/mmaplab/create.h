@@ -54,6 +54,36 @@ struct create_opts {
 	int replace;		/* --replace byte, or -1 */
 };
 
+/*
+ * The options that make the object and its mapping, which "remap" takes
+ * too for a mapping of its own: their getopt_long() entries, their short
+ * letters, and their parsing.  Long-only options of a command number from
+ * CREATE_OPT_NEXT.
+ */
+enum {
+	CREATE_OPT_FAULT_AROUND = 256,
+	CREATE_OPT_WRITE_NOTIFY,
+	CREATE_OPT_NEXT,
+};
+
+#define CREATE_MAPPING_SHORTOPTS	"n:b:m:p:t:"
+#define CREATE_MAPPING_LONGOPTS						\
+	{ "pages",	  required_argument, NULL, 'n' },		\
+	{ "backing",	  required_argument, NULL, 'b' },		\
+	{ "fault-around", no_argument,	     NULL, CREATE_OPT_FAULT_AROUND }, \
+	{ "write-notify", no_argument,	     NULL, CREATE_OPT_WRITE_NOTIFY }, \
+	{ "map",	  required_argument, NULL, 'm' },		\
+	{ "prot",	  required_argument, NULL, 'p' },		\
+	{ "touch",	  required_argument, NULL, 't' }
+
+/*
+ * Option @c (a getopt_long() result) with value @arg, of command @cmd,
+ * into @o: 0, the usage exit code of a bad value (reported), or -1 when
+ * @c is not one of these options.
+ */
+int create_parse_mapping_opt(const char *cmd, int c, const char *arg,
+			     struct create_opts *o);
+
 /* The object pages the range of @o covers: [*first, *first + *n). */
 void range_span(const struct create_opts *o, uint64_t *first, uint64_t *n);
 

@@ -374,8 +374,9 @@ static void report_human(const struct ml_remap_req *req,
 	       local ? "this process," : "the mapping of", (int)r->pid,
 	       r->map_start, r->map_start + r->map_len, r->map_len / ps);
 	if (r->len)
-		printf("  range:  0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " pages, from page %" PRId64 ")\n",
+		printf("  range:  0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " page%s, from page %" PRId64 ")\n",
 		       r->addr, r->addr + r->len, r->len / ps,
+		       r->len == ps ? "" : "s",
 		       (int64_t)(r->addr - r->map_start) / (int64_t)ps);
 	if (r->call[0])
 		printf("  call:   %s\n", r->call);
@@ -534,17 +535,10 @@ ml_command_fn cmd_remap;
 
 int cmd_remap(int argc, char **argv)
 {
-	enum { OPT_FAULT_AROUND = 256, OPT_WRITE_NOTIFY };
 	static const struct option longopts[] = {
 		{ "pid",	  required_argument, NULL, 'P' },
 		{ "socket",	  required_argument, NULL, 'S' },
-		{ "pages",	  required_argument, NULL, 'n' },
-		{ "backing",	  required_argument, NULL, 'b' },
-		{ "fault-around", no_argument,	     NULL, OPT_FAULT_AROUND },
-		{ "write-notify", no_argument,	     NULL, OPT_WRITE_NOTIFY },
-		{ "map",	  required_argument, NULL, 'm' },
-		{ "prot",	  required_argument, NULL, 'p' },
-		{ "touch",	  required_argument, NULL, 't' },
+		CREATE_MAPPING_LONGOPTS,
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -569,10 +563,8 @@ int cmd_remap(int argc, char **argv)
 	char path[128];
 	int c, ret = 0;
 
-	while ((c = getopt_long(argc, argv, "+P:S:n:b:m:p:t:h", longopts,
-				NULL)) != -1) {
-		if (c != 'P' && c != 'S' && c != 'h')
-			local_opts = true;
+	while ((c = getopt_long(argc, argv, "+P:S:" CREATE_MAPPING_SHORTOPTS "h",
+				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
 			ret = ml_parse_u64("remap", "--pid", optarg, INT32_MAX,
@@ -581,36 +573,14 @@ int cmd_remap(int argc, char **argv)
 		case 'S':
 			socket_path = optarg;
 			break;
-		case 'n':
-			ret = ml_parse_u64("remap", "--pages", optarg,
-					   UINT32_MAX, &o.pages);
-			break;
-		case 'b':
-			o.backing = ml_backing_parse(optarg);
-			if (!o.backing)
-				ret = bad("invalid --backing value '%s' (expected pages, shmem, zero or pfn)",
-					  optarg);
-			break;
-		case OPT_FAULT_AROUND:
-			o.flags |= MMAPLAB_CONFIG_FAULT_AROUND;
-			break;
-		case OPT_WRITE_NOTIFY:
-			o.flags |= MMAPLAB_CONFIG_WRITE_NOTIFY;
-			break;
-		case 'm':
-			ret = ml_parse_map("remap", optarg, &o.map);
-			break;
-		case 'p':
-			ret = ml_parse_prot("remap", optarg, &o.prot);
-			break;
-		case 't':
-			ret = ml_parse_touch("remap", "--touch", optarg, &o.touch);
-			break;
 		case 'h':
 			remap_usage(stdout);
 			return ML_EXIT_OK;
 		default:
-			return ml_option_error("remap", argv);
+			ret = create_parse_mapping_opt("remap", c, optarg, &o);
+			if (ret < 0)
+				return ml_option_error("remap", argv);
+			local_opts = true;
 		}
 		if (ret)
 			return ret;
