@@ -88,7 +88,7 @@ static void remap_usage(FILE *f)
 	      "  mmaplab create --pages 8 --hold 600 &\n"
 	      "  mmaplab remap --pid $! mprotect 2:2 none\n"
 	      "  mmaplab remap --pid $! madvise 0:4 dontneed\n"
-	      "  mmaplab remap --pid $! grow 0:0 4 may-move\n"
+	      "  mmaplab remap --pid $! grow 4:4 4 may-move\n"
 	      "  mmaplab remap --map shared remap-file-pages 0:2 2\n",
 	      f);
 }
