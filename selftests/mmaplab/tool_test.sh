@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tool_test.sh - the mmaplab command as a user meets it: help, exit codes,
-# error messages, what "create" reports about who saw what, and what
+# error messages, what "create" reports about who saw what, what
 # "inspect", "explain" and "maps" show of processes that hold mappings
-# ("create --hold" in the background).  JSON output is checked with
-# json_valid (json-c's parser).  Prints KTAP.
+# ("create --hold" in the background), and "remap" on a mapping held by
+# "create --hold": each operation's VMA tables match the holder's
+# /proc/PID/maps before and after, and bad requests fail cleanly while the
+# holder lives on.  JSON output is checked with json_valid (json-c's
+# parser).  Prints KTAP.
 # Needs the module loaded; skips everything, saying so, when it is not.
 dir=$(cd "$(dirname "$0")" && pwd)
 MMAPLAB=${MMAPLAB:-mmaplab}
@@ -46,7 +49,7 @@ expect_grep() {
 	fi
 }
 
-TESTS=43
+TESTS=80
 echo "TAP version 13"
 echo "1..$TESTS"
 
@@ -215,6 +218,133 @@ if command -v mmaplab-bench >/dev/null 2>&1; then
 else
 	skipped bench_smoke "mmaplab-bench not in PATH"
 fi
+
+# ------------------------------------------------------------------ remap
+#
+# One holder of 8 shared pages; each case runs one operation on it through
+# its control socket.  A case passes when the exit status is the expected
+# one, every row of the "before" table is a line of the holder's maps as
+# read just before, every row of the "after" table one of its maps just
+# after, the tables show as many /dev/mmaplab VMAs as maps has, the
+# expected text is there, and the holder is still alive.
+
+# table_rows SECTION FILE: "RANGE PERMS PATH" of each row of the table
+# "VMAs SECTION" (before, after) of a human remap report.
+table_rows() {
+	awk -v s="$1" '
+		$0 ~ "^VMAs " s { on = 1; next }
+		/^VMAs |^  pages present/ { on = 0 }
+		on && $1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { print $1, $2, $NF }' "$2"
+}
+
+# table_vs_maps SECTION REPORT MAPS: say what does not match, if anything.
+table_vs_maps() {
+	table_rows "$1" "$2" | while read -r range perms path; do
+		grep -q "^$range $perms " "$3" || echo "$1 row $range $perms is not in maps"
+	done
+	rows=$(table_rows "$1" "$2" | grep -c ' /dev/mmaplab$')
+	inmaps=$(grep -c ' /dev/mmaplab$' "$3")
+	[ "$rows" -eq "$inmaps" ] || echo "$1 table has $rows /dev/mmaplab VMAs, maps has $inmaps"
+}
+
+# remap_case NAME STATUS PATTERN OP ARGS...: see above; PATTERN (grep -E)
+# is looked for in stdout and stderr together.
+remap_case() {
+	name=remap_$1 want=$2 pat=$3; shift 3
+	cp "/proc/$hpid/maps" "$tmp/maps_before"
+	"$MMAPLAB" remap --pid "$hpid" "$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	cp "/proc/$hpid/maps" "$tmp/maps_after" 2>/dev/null
+	why=""
+	[ "$got" -eq "$want" ] || why="exited $got, expected $want"
+	kill -0 "$hpid" 2>/dev/null || why="$why; the holder died"
+	if [ -z "$why" ] && [ "$want" -eq 0 ]; then
+		why=$(table_vs_maps before "$tmp/out" "$tmp/maps_before"
+		      [ "$1" = show ] || table_vs_maps after "$tmp/out" "$tmp/maps_after")
+	fi
+	if [ -z "$why" ] && ! cat "$tmp/out" "$tmp/err" | grep -Eq -- "$pat"; then
+		why="no match for '$pat'"
+	fi
+	if [ -z "$why" ]; then
+		ok "$name"
+	else
+		notok "$name" "remap $*: $why; stdout: $(head -c 1500 "$tmp/out"); stderr: $(head -c 300 "$tmp/err")"
+	fi
+}
+
+"$MMAPLAB" create --pages 8 --hold forever >"$tmp/holder" 2>&1 &
+hpid=$!
+sock=""
+for i in $(seq 50); do
+	sock=$(sed -n 's/^control: \([^;]*\);.*/\1/p' "$tmp/holder")
+	[ -n "$sock" ] && [ -S "$sock" ] && break
+	sleep 0.2
+done
+if [ -S "$sock" ]; then ok hold_socket; else notok hold_socket "no control socket: $(cat "$tmp/holder")"; fi
+expect_grep hold_line "$tmp/holder" "^holding: pid $hpid, mapping 0x[0-9a-f]+-0x[0-9a-f]+ \(8 pages\)"
+# Only the holder's user may talk to it.
+case $(ls -l "$sock" 2>/dev/null) in
+srw-------*) ok hold_socket_mode ;;
+*) notok hold_socket_mode "socket mode: $(ls -l "$sock" 2>&1)" ;;
+esac
+
+remap_case show 0 'VMAs before' show
+#   0   2      4       8        pages of the held mapping
+#   [rw-s][---s][rw-s   ]        mprotect 2:2 none: one VMA becomes three
+remap_case mprotect_none 0 'may_splits +[0-9]+ +[0-9]+ +\+2' mprotect 2:2 none
+remap_case dontneed 0 'pages present: 8 before, 6 after' madvise 0:2 dontneed
+remap_case sequential 0 'MADV_SEQUENTIAL' madvise 4:2 sequential
+remap_case willneed 0 'MADV_WILLNEED' madvise 4:2 willneed
+remap_case cold 0 'MADV_COLD' madvise 4:1 cold
+remap_case pageout 0 'MADV_PAGEOUT' madvise 5:1 pageout
+remap_case free_refused 1 'MADV_FREE takes only private anonymous' madvise 4:1 free
+remap_case msync 0 'msync\(.*MS_SYNC\)' msync 4:4
+# The guard advice: done (6.15 on), or an explanation of why not.
+cp "/proc/$hpid/maps" "$tmp/maps_before"
+"$MMAPLAB" remap --pid "$hpid" madvise 7 guard-install >"$tmp/out" 2>"$tmp/err"
+case $? in
+0) ok remap_guard_install ;;
+1) expect_grep remap_guard_install "$tmp/err" 'guard regions' ;;
+*) notok remap_guard_install "status $?: $(cat "$tmp/err")" ;;
+esac
+remap_case touch_protnone 0 '1 SIGSEGV' touch 2 write
+remap_case shrink 0 'mremap\(0x[0-9a-f]+, 16384, 8192, 0\)' shrink 4:4 2
+remap_case grow 0 'the mapping is now at' grow 4:2 2 may-move
+remap_case move 0 'mremaps +[0-9]+ +[0-9]+ +\+1' move 0:2
+remap_case dontunmap 0 'MREMAP_DONTUNMAP' dontunmap 4:1
+remap_case remap_file_pages 0 'mmaps +1 +2 +\+1' remap-file-pages 5:1 0
+remap_case fixed_anon 0 'rw-p .*\[anon\]' fixed 6
+remap_case fixed_object 0 'mmaps +2 +3 +\+1' fixed 4 object 0
+remap_case munmap 0 'vma_closes' munmap 2
+
+# Bad requests: a message, a non-zero status, and the holder lives on.
+remap_case unaligned 1 'not page-aligned' touch 0x1001:4096
+remap_case unaligned_len 1 'not a whole number of pages' madvise 0x10000000:100 dontneed
+remap_case out_of_range 1 'out of range' mprotect 100:2 r
+remap_case no_vma 1 'no VMA at 0x[0-9a-f]+ \(page 0 of the held mapping\)' madvise 0 dontneed
+remap_case unmapped_page 1 'no VMA at .*page 2 of' munmap 2
+remap_case shrink_all 1 'shrink needs' shrink 4:1 1
+remap_case bad_advice 2 'unknown advice' madvise 4 banana
+remap_case bad_range 2 'invalid RANGE' mprotect x:1 r
+remap_case no_op 2 'no operation given'
+
+expect_status remap_json 0 "$MMAPLAB" -j remap --pid "$hpid" show &&
+	if "$JSON_VALID" pid before after changed <"$tmp/out" 2>"$tmp/err"; then ok remap_json; else notok remap_json "$(cat "$tmp/err")"; fi
+expect_status remap_no_holder 5 "$MMAPLAB" remap --pid 999999 show &&
+	expect_grep remap_no_holder "$tmp/err" 'no holder'
+
+kill -TERM "$hpid"
+wait "$hpid"
+hst=$?
+if [ "$hst" -eq 0 ] && [ ! -e "$sock" ]; then ok hold_end; else notok hold_end "holder exited $hst, socket left: $(ls -l "$sock" 2>&1)"; fi
+
+# Without --pid: a mapping of its own.
+expect_status remap_local 0 "$MMAPLAB" remap --pages 4 mprotect 1:2 r &&
+	expect_grep remap_local "$tmp/out" 'mprotects +0 +1 +\+1'
+expect_status remap_local_rfp_private 1 "$MMAPLAB" remap --map private remap-file-pages 0:1 1 &&
+	expect_grep remap_local_rfp_private "$tmp/err" 'only shared'
+expect_status remap_local_dontunmap 0 "$MMAPLAB" remap --backing shmem dontunmap 0:2 &&
+	expect_grep remap_local_dontunmap "$tmp/out" 'MREMAP_DONTUNMAP'
 
 # Nothing is left behind once the tool has exited.
 expect_status live_zero 0 "$MMAPLAB" --json stats &&

@@ -7,7 +7,8 @@
  * The scenario: configure a lab object, map it, touch its pages
  * (optionally fork a child that touches them too), optionally apply one
  * range operation (guard, invalidate, clean) and touch again, read back
- * what the parent sees, and print the object's counters.
+ * what the parent sees, and print the object's counters.  With --hold,
+ * the mapping stays and answers "mmaplab remap" (hold.c).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "create.h"
+#include "remap.h"
 #include "report.h"
 
 #define DEFAULT_PAGES	4
@@ -68,9 +70,12 @@ static void create_usage(FILE *f)
 	      "  -o, --offset PAGES      map from this page of the object (default 0)\n"
 	      "  -l, --length PAGES      map this many pages (default: --pages); more\n"
 	      "                          than the object has gives SIGBUS past its end\n"
-	      "  -H, --hold SECONDS      keep the mapping and the fd that long before\n"
-	      "                          unmapping (Ctrl-C ends it early); prints the pid\n"
-	      "                          and the mapping's address first\n"
+	      "  -H, --hold SECONDS|forever\n"
+	      "                          keep the mapping and the fd that long (forever:\n"
+	      "                          until Ctrl-C or SIGTERM) before unmapping; prints\n"
+	      "                          the pid, the mapping's address and a control\n"
+	      "                          socket on which 'mmaplab remap --pid PID'\n"
+	      "                          changes the mapping meanwhile\n"
 	      "  -h, --help              show this help and exit\n"
 	      "\n"
 	      "Range operations (at most one; RANGE is object pages PGOFF[:N]: N pages\n"
@@ -187,24 +192,44 @@ static int set_op(struct create_opts *o, enum range_op op)
 	return 0;
 }
 
+int create_parse_mapping_opt(const char *cmd, int c, const char *arg,
+			     struct create_opts *o)
+{
+	switch (c) {
+	case 'n':
+		return ml_parse_u64(cmd, "--pages", arg, UINT64_MAX, &o->pages);
+	case 'b':
+		o->backing = ml_backing_parse(arg);
+		if (!o->backing)
+			return ml_usage_error(cmd, "invalid --backing value '%s' (expected pages, shmem, zero or pfn)",
+					      arg);
+		return 0;
+	case CREATE_OPT_FAULT_AROUND:
+		o->flags |= MMAPLAB_CONFIG_FAULT_AROUND;
+		return 0;
+	case CREATE_OPT_WRITE_NOTIFY:
+		o->flags |= MMAPLAB_CONFIG_WRITE_NOTIFY;
+		return 0;
+	case 'm':
+		return ml_parse_map(cmd, arg, &o->map);
+	case 'p':
+		return ml_parse_prot(cmd, arg, &o->prot);
+	case 't':
+		return ml_parse_touch(cmd, "--touch", arg, &o->touch);
+	}
+	return -1;
+}
+
 static int parse_args(int argc, char **argv, struct create_opts *o)
 {
 	enum {
-		OPT_FAULT_AROUND = 256,
-		OPT_WRITE_NOTIFY,
-		OPT_GUARD,
+		OPT_GUARD = CREATE_OPT_NEXT,
 		OPT_INVALIDATE,
 		OPT_REPLACE,
 		OPT_CLEAN,
 	};
 	static const struct option longopts[] = {
-		{ "pages",	 required_argument, NULL, 'n' },
-		{ "backing",	 required_argument, NULL, 'b' },
-		{ "fault-around", no_argument,	    NULL, OPT_FAULT_AROUND },
-		{ "write-notify", no_argument,	    NULL, OPT_WRITE_NOTIFY },
-		{ "map",	 required_argument, NULL, 'm' },
-		{ "prot",	 required_argument, NULL, 'p' },
-		{ "touch",	 required_argument, NULL, 't' },
+		CREATE_MAPPING_LONGOPTS,
 		{ "fork",	 no_argument,	    NULL, 'f' },
 		{ "child-touch", required_argument, NULL, 'c' },
 		{ "offset",	 required_argument, NULL, 'o' },
@@ -221,36 +246,10 @@ static int parse_args(int argc, char **argv, struct create_opts *o)
 	const uint64_t max_off = sizeof(off_t) == 8 ? INT64_MAX : INT32_MAX;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "n:b:m:p:t:fc:o:l:H:h", longopts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CREATE_MAPPING_SHORTOPTS "fc:o:l:H:h",
+				longopts, NULL)) != -1) {
 		ret = 0;
 		switch (c) {
-		case 'n':
-			ret = ml_parse_u64("create", "--pages", optarg,
-					   UINT64_MAX, &o->pages);
-			break;
-		case 'b':
-			o->backing = ml_backing_parse(optarg);
-			if (!o->backing)
-				ret = ml_usage_error("create", "invalid --backing value '%s' (expected pages, shmem, zero or pfn)",
-						     optarg);
-			break;
-		case OPT_FAULT_AROUND:
-			o->flags |= MMAPLAB_CONFIG_FAULT_AROUND;
-			break;
-		case OPT_WRITE_NOTIFY:
-			o->flags |= MMAPLAB_CONFIG_WRITE_NOTIFY;
-			break;
-		case 'm':
-			ret = ml_parse_map("create", optarg, &o->map);
-			break;
-		case 'p':
-			ret = ml_parse_prot("create", optarg, &o->prot);
-			break;
-		case 't':
-			ret = ml_parse_touch("create", "--touch", optarg,
-					     &o->touch);
-			break;
 		case 'f':
 			o->fork = true;
 			break;
@@ -288,14 +287,19 @@ static int parse_args(int argc, char **argv, struct create_opts *o)
 				ret = parse_opt_range("--clean", argc, argv, o);
 			break;
 		case 'H':
-			ret = ml_parse_u64("create", "--hold", optarg,
-					   INT32_MAX, &o->hold);
+			if (!strcmp(optarg, "forever"))
+				o->hold_forever = true;
+			else
+				ret = ml_parse_u64("create", "--hold", optarg,
+						   INT32_MAX, &o->hold);
 			break;
 		case 'h':
 			create_usage(stdout);
 			return -1;
 		default:
-			return ml_option_error("create", argv);
+			ret = create_parse_mapping_opt("create", c, optarg, o);
+			if (ret < 0)
+				return ml_option_error("create", argv);
 		}
 		if (ret)
 			return ret;
@@ -374,15 +378,15 @@ int cmd_create(int argc, char **argv)
 		ret = ML_EXIT_FAIL;
 	}
 
-	if (o.hold) {
-		FILE *f = out_json() ? stderr : stdout;
+	if (o.hold || o.hold_forever) {
+		struct ml_held h;
 
-		fprintf(f, "%sholding: pid %d, mapping %p-%p, fd %d, for %" PRIu64 " s (Ctrl-C ends it); try: cat /proc/%d/maps\n",
-			out_json() ? "mmaplab: " : "\n", (int)getpid(),
-			(void *)run.addr, (void *)(run.addr + run.len), run.fd,
-			o.hold, (int)getpid());
-		fflush(f);
-		ml_hold(o.hold);
+		/* Requests may move, split or unmap it: unmap what is held. */
+		ml_held_init(&h, run.fd, run.addr, run.len, o.map, o.prot);
+		if (ml_hold_serve(&h, o.hold, o.hold_forever) && !ret)
+			ret = ML_EXIT_FAIL;
+		ml_held_release(&h);
+		run.len = 0;
 	}
 
 	create_run_release(&run);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * create.h - what the three files of "mmaplab create" share, and nothing
- * else includes: the options (create.c parses them), what running the
- * scenario produced (create_run.c) and the report of it (create_report.c).
+ * create.h - what the three files of "mmaplab create" share: the options
+ * (create.c parses them), what running the scenario produced
+ * (create_run.c) and the report of it (create_report.c).  remap.c also
+ * runs the scenario, for a mapping of its own.
  */
 #ifndef MMAPLAB_CREATE_H
 #define MMAPLAB_CREATE_H
@@ -38,7 +39,8 @@ struct create_opts {
 	uint32_t flags;		/* MMAPLAB_CONFIG_* */
 	uint64_t offset;
 	uint64_t length;
-	uint64_t hold;
+	uint64_t hold;		/* --hold SECONDS */
+	bool hold_forever;	/* --hold forever */
 	bool length_set;
 	int map;		/* MAP_SHARED or MAP_PRIVATE */
 	int prot;		/* PROT_* */
@@ -51,6 +53,36 @@ struct create_opts {
 	uint64_t range_pages;	/* pages in the range, 0: to the object's end */
 	int replace;		/* --replace byte, or -1 */
 };
+
+/*
+ * The options that make the object and its mapping, which "remap" takes
+ * too for a mapping of its own: their getopt_long() entries, their short
+ * letters, and their parsing.  Long-only options of a command number from
+ * CREATE_OPT_NEXT.
+ */
+enum {
+	CREATE_OPT_FAULT_AROUND = 256,
+	CREATE_OPT_WRITE_NOTIFY,
+	CREATE_OPT_NEXT,
+};
+
+#define CREATE_MAPPING_SHORTOPTS	"n:b:m:p:t:"
+#define CREATE_MAPPING_LONGOPTS						\
+	{ "pages",	  required_argument, NULL, 'n' },		\
+	{ "backing",	  required_argument, NULL, 'b' },		\
+	{ "fault-around", no_argument,	     NULL, CREATE_OPT_FAULT_AROUND }, \
+	{ "write-notify", no_argument,	     NULL, CREATE_OPT_WRITE_NOTIFY }, \
+	{ "map",	  required_argument, NULL, 'm' },		\
+	{ "prot",	  required_argument, NULL, 'p' },		\
+	{ "touch",	  required_argument, NULL, 't' }
+
+/*
+ * Option @c (a getopt_long() result) with value @arg, of command @cmd,
+ * into @o: 0, the usage exit code of a bad value (reported), or -1 when
+ * @c is not one of these options.
+ */
+int create_parse_mapping_opt(const char *cmd, int c, const char *arg,
+			     struct create_opts *o);
 
 /* The object pages the range of @o covers: [*first, *first + *n). */
 void range_span(const struct create_opts *o, uint64_t *first, uint64_t *n);

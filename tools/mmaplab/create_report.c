@@ -88,7 +88,10 @@ static void print_json(const struct create_opts *o, int fd, void *addr,
 	} else {
 		json_null("fork");
 	}
-	json_u64("hold", o->hold);
+	if (o->hold_forever)
+		json_str("hold", "forever");
+	else
+		json_u64("hold", o->hold);
 
 	json_arr_open("pages");
 	for (uint64_t i = 0; i < o->length; i++) {

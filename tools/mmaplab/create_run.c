@@ -334,6 +334,7 @@ fail:
 void create_run_release(struct create_run *run)
 {
 	free(run->res);
-	munmap(run->addr, run->len);
+	if (run->len)	/* 0: the holder unmapped what it held */
+		munmap(run->addr, run->len);
 	close(run->fd);
 }

@@ -25,6 +25,7 @@ enum {
 	ML_EXIT_USAGE	= 2,	/* bad command line */
 	ML_EXIT_NODEV	= 3,	/* the device cannot be opened or is not ours */
 	ML_EXIT_PERM	= 4,	/* not allowed to inspect the target process */
+	ML_EXIT_NOHOLDER = 5,	/* remap: no holder answers at that pid */
 };
 
 /* Global options, set by main.c before a command runs. */

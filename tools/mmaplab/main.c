@@ -21,6 +21,9 @@
  *	maps.c		"maps": one row per VMA
  *	walk.c/h	MMAPLAB_IOC_INSPECT: the target, the restartable
  *			walk, the names of its values, a page's cell state
+ *	remap.c		"remap": its options and report; remap_exec.c runs an
+ *			operation in the holder, hold.c is the control socket
+ *			of "create --hold" (remap.h: what they share)
  *	lib.c/h		exit codes, diagnostics, option values, the ABI's
  *			names, the device and its ioctls
  *	mapping.c/h	a mapping of the device: --map/--prot/--touch, accesses
@@ -68,7 +71,9 @@
 	CMD(inspect, "the VMAs and page-table entries of a process, as tables,\n" \
 		    "                  a grid of pages (--grid) or an SVG (--svg)") \
 	CMD(explain, "one page of a process in words: what maps it and why")	\
-	CMD(maps,   "one row per VMA of a process, like pmap -X")
+	CMD(maps,   "one row per VMA of a process, like pmap -X") \
+	CMD(remap,  "mremap, mprotect, madvise, munmap, ... a mapping (one held\n" \
+		    "                  by create --hold, or its own) and show what changed")
 
 struct command {
 	const char *name;
@@ -112,7 +117,9 @@ static void usage(FILE *f)
 	      "  1  an operation failed (ioctl, mmap, fork, ...)\n"
 	      "  2  usage error (unknown option, bad number, unknown command)\n"
 	      "  3  device unavailable (cannot be opened, or not an mmaplab device)\n"
-	      "  4  not allowed to inspect the process (inspect, explain, maps)\n"
+	      "  4  not allowed: to inspect the process (inspect, explain, maps),\n"
+	      "     or to talk to the holder (remap)\n"
+	      "  5  no holder answers at that pid (remap)\n"
 	      "\n"
 	      "Run 'mmaplab COMMAND --help' for a command's options; see mmaplab(1).\n",
 	      f);

@@ -2,7 +2,7 @@
 /*
  * mapping.c - a mapping of the device, as the process that holds it sees
  * it (see mapping.h): its options and names, guarded and counted
- * accesses, holding it.
+ * accesses.
  *
  * Every access goes through ml_guarded_access(), which turns a SIGBUS or
  * SIGSEGV raised by that access into a result instead of a crash, so that
@@ -13,7 +13,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 
 #include "lib.h"
 #include "mapping.h"
@@ -196,28 +195,4 @@ int ml_counted_access(int fd, volatile unsigned char *p, enum ml_touch how,
 		return err;
 	calls_add(calls, &a, &b);
 	return 0;
-}
-
-/* ---------------------------------------------------------------- hold */
-
-static volatile sig_atomic_t hold_stop;
-
-static void hold_handler(int sig)
-{
-	(void)sig;
-	hold_stop = 1;
-}
-
-void ml_hold(uint64_t seconds)
-{
-	struct sigaction sa;
-	struct timespec ts = { .tv_sec = (time_t)seconds, .tv_nsec = 0 };
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = hold_handler;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	while (!hold_stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }

@@ -3,8 +3,8 @@
  * mapping.h - a mapping of the device, as the process that holds it sees
  * it (mapping.c): the options that shape it (--map, --prot, --touch) and
  * their names, accesses that survive the SIGBUS or SIGSEGV they raise,
- * accesses counted by the module's callbacks, and holding a mapping for a
- * while.  Nothing here opens the device or prints.
+ * accesses counted by the module's callbacks.  Holding a mapping for a
+ * while is hold.c's (remap.h).  Nothing here opens the device or prints.
  */
 #ifndef MMAPLAB_MAPPING_H
 #define MMAPLAB_MAPPING_H
@@ -81,8 +81,5 @@ struct ml_calls {
 int ml_counted_access(int fd, volatile unsigned char *p, enum ml_touch how,
 		      unsigned char pattern, int *sig, int *sees,
 		      struct ml_calls *calls);
-
-/* Sleep @seconds, or until SIGINT or SIGTERM (caught: the caller goes on). */
-void ml_hold(uint64_t seconds);
 
 #endif /* MMAPLAB_MAPPING_H */

@@ -203,6 +203,24 @@ void ml_stats_print_before(const struct mmaplab_stats *st,
 	stats_table(st, before, before_title, false);
 }
 
+void ml_stats_each_change(const struct mmaplab_stats *a,
+			  const struct mmaplab_stats *b,
+			  void (*fn)(const char *name, uint64_t before,
+				     uint64_t after, void *arg),
+			  void *arg)
+{
+	for (size_t i = 0; i < NR_STAT_FIELDS; i++) {
+		const struct stat_field *f = &stat_fields[i];
+
+		if (f->global || f->kind != SK_U64 ||
+		    !ml_stats_has(a, f->off, f->len) ||
+		    !ml_stats_has(b, f->off, f->len) ||
+		    stat_value(a, f) == stat_value(b, f))
+			continue;
+		fn(f->name, stat_value(a, f), stat_value(b, f), arg);
+	}
+}
+
 /* ------------------------------------------------- cells of page reports */
 
 void ml_fmt_byte(char *buf, size_t size, int b)

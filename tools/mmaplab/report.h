@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib.h"
 #include "mapping.h"
@@ -33,6 +34,17 @@ void ml_stats_print(const struct mmaplab_stats *st, bool global);
 void ml_stats_print_before(const struct mmaplab_stats *st,
 			   const struct mmaplab_stats *before,
 			   const char *before_title);
+
+/*
+ * For each per-object counter whose value differs between the snapshots
+ * @a (earlier) and @b of the same object, in the table's order: @fn with
+ * its uapi name and both values.
+ */
+void ml_stats_each_change(const struct mmaplab_stats *a,
+			  const struct mmaplab_stats *b,
+			  void (*fn)(const char *name, uint64_t before,
+				     uint64_t after, void *arg),
+			  void *arg);
 
 /* JSON only: the per-object fields of @st as an object member named @key. */
 void ml_stats_json(const char *key, const struct mmaplab_stats *st);
