@@ -681,13 +681,21 @@ static void *remapper(void *arg)
 	return NULL;
 }
 
+/*
+ * Each call is one consistent view: every page record lies in a VMA
+ * record of the same call, whatever the other thread does between calls
+ * (small buffers make the walk restart often).
+ */
 TEST(race_with_munmap_and_mremap)
 {
+	struct mmaplab_inspect_page pages[7];
+	struct mmaplab_inspect_vma vmas[8];
+	struct mmaplab_inspect a;
+	unsigned int k, j;
+	uint64_t start, end;
 	char why[256];
+	int lab, i, bad = 0, calls = 0;
 	pthread_t t;
-	struct view v;
-	int lab, i, bad = 0;
-	unsigned int k;
 
 	lab = lab_open(why, sizeof(why));
 	if (lab < 0)
@@ -696,16 +704,33 @@ TEST(race_with_munmap_and_mremap)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, race_area);
 	ASSERT_EQ(0, pthread_create(&t, NULL, remapper, NULL));
+	end = (uintptr_t)race_area + 32 * PAGE_SZ;
 	for (i = 0; i < 2000; i++) {
-		ASSERT_EQ(0, inspect(lab, -1, (uintptr_t)race_area,
-				     (uintptr_t)race_area + 32 * PAGE_SZ,
-				     &v, 8, 7));
-		for (k = 0; k < v.nr_page; k++)
-			bad += !vma_of(&v, v.page[k].addr);
-		free(v.page);
+		for (start = (uintptr_t)race_area; start < end;
+		     start = a.walk_end) {
+			a = (struct mmaplab_inspect){
+				.size = sizeof(a), .target_fd = -1,
+				.start = start, .end = end,
+				.vmas = (uintptr_t)vmas,
+				.vma_size = sizeof(vmas[0]), .nr_vmas = 8,
+				.pages = (uintptr_t)pages,
+				.page_size = sizeof(pages[0]), .nr_pages = 7,
+			};
+			ASSERT_EQ(0, ioctl(lab, MMAPLAB_IOC_INSPECT, &a));
+			ASSERT_GT(a.walk_end, start);
+			calls++;
+			for (k = 0; k < a.nr_pages; k++) {
+				for (j = 0; j < a.nr_vmas; j++)
+					if (vmas[j].start <= pages[k].addr &&
+					    pages[k].addr < vmas[j].end)
+						break;
+				bad += j == a.nr_vmas;
+			}
+		}
 	}
 	atomic_store(&race_stop, true);
 	pthread_join(t, NULL);
+	TH_LOG("%d calls", calls);
 	EXPECT_EQ(0, bad);
 	munmap(race_area, 32 * PAGE_SZ);
 	close(lab);
