@@ -15,6 +15,7 @@
  *			its scenario (create_run.c), its report
  *			(create_report.c), their types (create.h)
  *	stats.c		"stats"
+ *	monitor.c	"monitor": the events, over generic netlink (libmnl)
  *	lib.c/h		exit codes, diagnostics, option values, the ABI's
  *			names, the device and its ioctls
  *	mapping.c/h	a mapping of the device: --map/--prot/--touch, accesses
@@ -58,7 +59,8 @@
 #define COMMANDS(CMD)							\
 	CMD(create, "configure a lab object, map it, touch it (fork, guard,\n" \
 		    "                  invalidate, clean) and report")	\
-	CMD(stats,  "print the module-wide figures")
+	CMD(stats,  "print the module-wide figures")			\
+	CMD(monitor, "print the module's events as they happen")
 
 struct command {
 	const char *name;
