@@ -348,7 +348,7 @@ static void mon_print_event(const struct mon_msg *m)
 		       (unsigned long long)m->vma_end);
 	switch (m->event) {
 	case MMAPLAB_EV_CONFIGURED:
-		printf(" %s %llu pages",
+		printf(" backing %s size %llu pages",
 		       ml_backing_name(m->backing) ?: "unknown",
 		       (unsigned long long)m->nr_pages);
 		break;
