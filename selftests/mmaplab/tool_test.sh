@@ -94,7 +94,7 @@ sleep 1
 wait $mon
 st=$?
 if [ $st -eq 0 ]; then
-	expect_grep monitor_events "$tmp/mon" '#4 fault pid [0-9]+ \(mmaplab\).* read,private new allocated'
+	expect_grep monitor_events "$tmp/mon" '#4 fault pid [0-9]+ \(mmaplab\).* read,shared new allocated'
 else
 	notok monitor_events "monitor exited $st: $(head -c 300 "$tmp/monerr")"
 fi
