@@ -24,7 +24,7 @@ KERNEL ?= 6.1
 # Packages the userspace side needs to build (the VM scripts ask for theirs).
 BUILD_PKGS := gcc make libc6-dev libjson-c-dev libmnl-dev
 
-.PHONY: all module tools selftests payload check check-host demo shell \
+.PHONY: all module tools selftests payload check check-host demo shell bench bench-host \
 	install uninstall clean clean-cache help deps
 
 all: module tools selftests
@@ -44,6 +44,17 @@ module:
 tools: deps
 	$(MAKE) -C tools/mmaplab O=$(BUILD)/tools
 	@install -D -m 0755 $(BUILD)/tools/mmaplab $(BUILD)/bin/mmaplab
+	$(MAKE) -s -C tools/bench O=$(BUILD)/bin
+
+# Benchmarks: ratios against the kernel's own equivalent, in the same run
+# (Documentation/performance.rst).  BENCH_ARGS go to mmaplab-bench.
+BENCH_ARGS ?=
+bench:
+	@tools/vm/run --kernel $(KERNEL) --timeout 1800 -- mmaplab-bench $(BENCH_ARGS)
+
+# The same on the running kernel; the module must be loaded.
+bench-host: tools
+	$(BUILD)/bin/mmaplab-bench $(BENCH_ARGS)
 
 selftests: deps
 	@ksft=$$(tools/vm/kernels ksft) && \

@@ -5,9 +5,10 @@
  * ->fault, with optional fault-around (->map_pages) and write-notify
  * (->page_mkwrite).
  *
- * Owns its vm_operations tables, its fault handlers and its range
- * operations.  The page lock is what orders a fault against a range
- * operation (as it orders a page-cache fault against truncation): ->fault
+ * Owns its vm_operations tables, its fault handlers and CLEAN; guard and
+ * invalidate are the page store's (store.c), shared with pfn.  The page
+ * lock is what orders a fault against a range operation (as it orders a
+ * page-cache fault against truncation): ->fault
  * returns the page locked (VM_FAULT_LOCKED), so the kernel maps it before
  * anyone else can lock it; range operations bump obj->seq, then lock and
  * unlock every stored page of the range (mmaplab_store_sync) before they
@@ -33,15 +34,9 @@ static vm_fault_t mmaplab_pages_fault(struct vm_fault *vmf)
 	bool allocated;
 	vm_fault_t ret;
 
-	ret = mmaplab_fault_begin(obj, vmf);
+	ret = mmaplab_fault_enter(obj, vmf, &seq);
 	if (ret)
 		return ret;
-	down_read(&obj->inval);
-	if (mmaplab_guarded(obj, vmf->pgoff)) {
-		up_read(&obj->inval);
-		return mmaplab_fault_guarded(obj, vmf);
-	}
-	seq = obj->seq;
 	page = mmaplab_store_get(obj, vmf->pgoff, &allocated);
 	up_read(&obj->inval);
 	if (IS_ERR(page)) {
@@ -183,50 +178,6 @@ static int mmaplab_pages_mmap(struct mmaplab_obj *obj,
 	return 0;
 }
 
-static void mmaplab_pages_teardown(struct mmaplab_obj *obj)
-{
-	mmaplab_store_release(obj);
-}
-
-static int mmaplab_pages_guard(struct mmaplab_obj *obj, pgoff_t first,
-			       pgoff_t nr, bool install)
-{
-	mmaplab_range_begin_write(obj);
-	if (install) {
-		bitmap_set(obj->guard, first, nr);
-		mmaplab_store_sync(obj, first, nr);
-		/* Like MADV_GUARD_INSTALL: private copies go too. */
-		mmaplab_zap(obj, obj->inode->i_mapping, first, nr, true);
-	} else {
-		bitmap_clear(obj->guard, first, nr);
-	}
-	up_write(&obj->inval);
-	return 0;
-}
-
-static int mmaplab_pages_invalidate(struct mmaplab_obj *obj, pgoff_t first,
-				    pgoff_t nr, bool replace, u8 fill)
-{
-	struct page **old = NULL;
-
-	mmaplab_range_begin_write(obj);
-	if (replace) {
-		old = mmaplab_store_replace(obj, first, nr, fill);
-		if (IS_ERR(old)) {
-			up_write(&obj->inval);
-			return PTR_ERR(old);
-		}
-	} else {
-		mmaplab_store_sync(obj, first, nr);
-	}
-	/* Private copies are the process's own data: they stay. */
-	mmaplab_zap(obj, obj->inode->i_mapping, first, nr, false);
-	up_write(&obj->inval);
-	if (old)
-		mmaplab_store_put_old(old, nr);
-	return 0;
-}
-
 /*
  * Write-protect by removing the shared entries, page by page under the
  * page lock that ->page_mkwrite takes: a write either was noted before
@@ -257,10 +208,10 @@ const struct mmaplab_backing_ops mmaplab_backing_pages = {
 	.label		= "[mmaplab:pages]",
 	.flags		= MMAPLAB_CONFIG_FAULT_AROUND |
 			  MMAPLAB_CONFIG_WRITE_NOTIFY,
-	.teardown	= mmaplab_pages_teardown,
+	.teardown	= mmaplab_store_release,
 	.mmap		= mmaplab_pages_mmap,
 	.resident	= mmaplab_store_resident,
-	.set_guard	= mmaplab_pages_guard,
-	.invalidate	= mmaplab_pages_invalidate,
+	.set_guard	= mmaplab_store_guard,
+	.invalidate	= mmaplab_store_invalidate,
 	.clean		= mmaplab_pages_clean,
 };

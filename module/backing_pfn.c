@@ -5,11 +5,12 @@
  * maps device memory, with optional write-notify (->pfn_mkwrite) and
  * ->access for ptrace.
  *
- * Owns its vm_operations tables, fault handlers and range operations.
- * A PFN entry holds no page reference, so a fault looks up and inserts
- * the page frame under obj->inval held for reading, and every range
- * operation holds it for writing while it changes guards or pages and
- * zaps: no entry can map a page that left the store.
+ * Owns its vm_operations tables, fault handlers and CLEAN; guard and
+ * invalidate are the page store's (store.c), shared with pages.  A PFN
+ * entry holds no page reference, so a fault looks up and inserts the page
+ * frame under obj->inval held for reading, and every range operation
+ * holds it for writing while it changes guards or pages and zaps: no
+ * entry can map a page that left the store.
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -20,18 +21,15 @@
 static vm_fault_t mmaplab_pfn_fault(struct vm_fault *vmf)
 {
 	struct mmaplab_obj *obj = mmaplab_vma_obj(vmf->vma);
+	unsigned long seq;
 	struct page *page;
 	bool allocated;
 	vm_fault_t ret;
 
-	ret = mmaplab_fault_begin(obj, vmf);
+	/* A PFN entry holds no page: insert it under obj->inval. */
+	ret = mmaplab_fault_enter(obj, vmf, &seq);
 	if (ret)
 		return ret;
-	down_read(&obj->inval);
-	if (mmaplab_guarded(obj, vmf->pgoff)) {
-		ret = mmaplab_fault_guarded(obj, vmf);
-		goto out;
-	}
 	page = mmaplab_store_get(obj, vmf->pgoff, &allocated);
 	if (IS_ERR(page)) {
 		mmaplab_fault_done(obj, vmf, MMAPLAB_FAULT_OUTCOME_ERROR, false);
@@ -160,46 +158,6 @@ static int mmaplab_pfn_mmap(struct mmaplab_obj *obj, struct vm_area_struct *vma)
 	return 0;
 }
 
-static void mmaplab_pfn_teardown(struct mmaplab_obj *obj)
-{
-	mmaplab_store_release(obj);
-}
-
-static int mmaplab_pfn_guard(struct mmaplab_obj *obj, pgoff_t first,
-			     pgoff_t nr, bool install)
-{
-	mmaplab_range_begin_write(obj);
-	if (install) {
-		bitmap_set(obj->guard, first, nr);
-		mmaplab_zap(obj, obj->inode->i_mapping, first, nr, true);
-	} else {
-		bitmap_clear(obj->guard, first, nr);
-	}
-	up_write(&obj->inval);
-	return 0;
-}
-
-static int mmaplab_pfn_invalidate(struct mmaplab_obj *obj, pgoff_t first,
-				  pgoff_t nr, bool replace, u8 fill)
-{
-	struct page **old = NULL;
-
-	mmaplab_range_begin_write(obj);
-	if (replace) {
-		old = mmaplab_store_replace(obj, first, nr, fill);
-		if (IS_ERR(old)) {
-			up_write(&obj->inval);
-			return PTR_ERR(old);
-		}
-	}
-	/* The old frames are freed only once no entry maps them. */
-	mmaplab_zap(obj, obj->inode->i_mapping, first, nr, false);
-	up_write(&obj->inval);
-	if (old)
-		mmaplab_store_put_old(old, nr);
-	return 0;
-}
-
 static long mmaplab_pfn_clean(struct mmaplab_obj *obj, pgoff_t first,
 			      pgoff_t nr)
 {
@@ -219,10 +177,10 @@ static long mmaplab_pfn_clean(struct mmaplab_obj *obj, pgoff_t first,
 const struct mmaplab_backing_ops mmaplab_backing_pfn = {
 	.label		= "[mmaplab:pfn]",
 	.flags		= MMAPLAB_CONFIG_WRITE_NOTIFY,
-	.teardown	= mmaplab_pfn_teardown,
+	.teardown	= mmaplab_store_release,
 	.mmap		= mmaplab_pfn_mmap,
 	.resident	= mmaplab_store_resident,
-	.set_guard	= mmaplab_pfn_guard,
-	.invalidate	= mmaplab_pfn_invalidate,
+	.set_guard	= mmaplab_store_guard,
+	.invalidate	= mmaplab_store_invalidate,
 	.clean		= mmaplab_pfn_clean,
 };

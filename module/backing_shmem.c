@@ -63,15 +63,9 @@ static vm_fault_t mmaplab_shmem_fault(struct vm_fault *vmf)
 	vm_fault_t ret;
 	bool cached;
 
-	ret = mmaplab_fault_begin(obj, vmf);
+	ret = mmaplab_fault_enter(obj, vmf, &seq);
 	if (ret)
 		return ret;
-	down_read(&obj->inval);
-	if (mmaplab_guarded(obj, vmf->pgoff)) {
-		up_read(&obj->inval);
-		return mmaplab_fault_guarded(obj, vmf);
-	}
-	seq = obj->seq;
 	up_read(&obj->inval);
 
 	cached = mmaplab_shmem_cached(obj, vmf->pgoff);

@@ -450,6 +450,9 @@ static int inspect_copy_out(u64 uptr, const void *recs, u32 n, size_t ksize,
 	char __user *dst = u64_to_user_ptr(uptr);
 	u32 i;
 
+	/* The usual case: the caller's records are ours, one copy. */
+	if (usize == ksize)
+		return copy_to_user(dst, recs, (size_t)n * ksize) ? -EFAULT : 0;
 	for (i = 0; i < n; i++, dst += usize) {
 		if (copy_to_user(dst, (const char *)recs + i * ksize, ksize))
 			return -EFAULT;
@@ -498,10 +501,11 @@ long mmaplab_ioctl_inspect(struct mmaplab_inspect *arg)
 	w.max_pages = arg->flags & MMAPLAB_INSPECT_NO_PAGES ? 0 :
 		      min_t(u32, arg->nr_pages, INSPECT_MAX_PAGES);
 	ret = -ENOMEM;
-	w.vmas = kvcalloc(max_t(u32, w.max_vmas, 1), sizeof(*w.vmas),
-			  GFP_KERNEL_ACCOUNT);
-	w.pages = kvcalloc(max_t(u32, w.max_pages, 1), sizeof(*w.pages),
-			   GFP_KERNEL_ACCOUNT);
+	/* Not zeroed here: each record is cleared as it is filled. */
+	w.vmas = kvmalloc_array(max_t(u32, w.max_vmas, 1), sizeof(*w.vmas),
+				GFP_KERNEL_ACCOUNT);
+	w.pages = kvmalloc_array(max_t(u32, w.max_pages, 1), sizeof(*w.pages),
+				 GFP_KERNEL_ACCOUNT);
 	w.path = kmalloc(PATH_MAX, GFP_KERNEL);
 	if (!w.vmas || !w.pages || !w.path)
 		goto out_free;

@@ -343,8 +343,8 @@ int mmaplab_vm_mprotect(struct vm_area_struct *vma, unsigned long start,
 			unsigned long end, unsigned long newflags);
 const char *mmaplab_vm_name(struct vm_area_struct *vma);
 bool mmaplab_vma_is_ours(struct vm_area_struct *vma);
-vm_fault_t mmaplab_fault_begin(struct mmaplab_obj *obj, struct vm_fault *vmf);
-vm_fault_t mmaplab_fault_guarded(struct mmaplab_obj *obj, struct vm_fault *vmf);
+vm_fault_t mmaplab_fault_enter(struct mmaplab_obj *obj, struct vm_fault *vmf,
+			       unsigned long *seq);
 vm_fault_t mmaplab_fault_retry(struct mmaplab_obj *obj, struct vm_fault *vmf,
 			       struct page *page);
 void mmaplab_fault_done(struct mmaplab_obj *obj, struct vm_fault *vmf,
@@ -373,10 +373,10 @@ struct page *mmaplab_store_get(struct mmaplab_obj *obj, pgoff_t index,
 struct page *mmaplab_store_lookup(struct mmaplab_obj *obj, pgoff_t index);
 bool mmaplab_store_holds(struct mmaplab_obj *obj, pgoff_t index,
 			 struct page *page);
-void mmaplab_store_sync(struct mmaplab_obj *obj, pgoff_t first, pgoff_t nr);
-struct page **mmaplab_store_replace(struct mmaplab_obj *obj, pgoff_t first,
-				    pgoff_t nr, u8 fill);
-void mmaplab_store_put_old(struct page **old, pgoff_t nr);
+int mmaplab_store_guard(struct mmaplab_obj *obj, pgoff_t first, pgoff_t nr,
+			bool install);
+int mmaplab_store_invalidate(struct mmaplab_obj *obj, pgoff_t first,
+			     pgoff_t nr, bool replace, u8 fill);
 void mmaplab_store_release(struct mmaplab_obj *obj);
 unsigned long mmaplab_store_resident(struct mmaplab_obj *obj);
 

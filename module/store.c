@@ -16,6 +16,7 @@
  *  - a page leaves the store only under its page lock, so a fault that
  *    holds the lock and finds the page still stored may map it.
  */
+#include <linux/bitmap.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -104,7 +105,8 @@ bool mmaplab_store_holds(struct mmaplab_obj *obj, pgoff_t index,
  * that take a lock later see what the caller changed before.  Caller holds
  * obj->inval for writing.
  */
-void mmaplab_store_sync(struct mmaplab_obj *obj, pgoff_t first, pgoff_t nr)
+static void mmaplab_store_sync(struct mmaplab_obj *obj, pgoff_t first,
+			       pgoff_t nr)
 {
 	unsigned long index;
 	struct page *page;
@@ -134,8 +136,8 @@ static void mmaplab_store_free_pages(struct page **pages, pgoff_t nr)
  * caller to put once their page-table entries are zapped.  Caller holds
  * obj->inval for writing.
  */
-struct page **mmaplab_store_replace(struct mmaplab_obj *obj, pgoff_t first,
-				    pgoff_t nr, u8 fill)
+static struct page **mmaplab_store_replace(struct mmaplab_obj *obj,
+					   pgoff_t first, pgoff_t nr, u8 fill)
 {
 	struct page **new, **old;
 	pgoff_t i;
@@ -183,10 +185,52 @@ nomem:
 	return ERR_PTR(-ENOMEM);
 }
 
-/* Drop the store's references to pages mmaplab_store_replace() removed. */
-void mmaplab_store_put_old(struct page **old, pgoff_t nr)
+/*
+ * The range operations of the backings built on the store (pages, pfn).
+ * Faults of backing pages map a stored page under its lock and back off
+ * when obj->seq moved; those of pfn insert under obj->inval.  So: bump
+ * obj->seq and take obj->inval (mmaplab_range_begin_write), change the
+ * guards or the pages, wait for faults holding a page lock
+ * (mmaplab_store_sync: a no-op wait for pfn), then zap; old pages are put
+ * only after the zap, when no entry maps them.
+ */
+int mmaplab_store_guard(struct mmaplab_obj *obj, pgoff_t first, pgoff_t nr,
+			bool install)
 {
-	mmaplab_store_free_pages(old, nr);
+	mmaplab_range_begin_write(obj);
+	if (install) {
+		bitmap_set(obj->guard, first, nr);
+		mmaplab_store_sync(obj, first, nr);
+		/* Like MADV_GUARD_INSTALL: private copies go too. */
+		mmaplab_zap(obj, obj->inode->i_mapping, first, nr, true);
+	} else {
+		bitmap_clear(obj->guard, first, nr);
+	}
+	up_write(&obj->inval);
+	return 0;
+}
+
+int mmaplab_store_invalidate(struct mmaplab_obj *obj, pgoff_t first,
+			     pgoff_t nr, bool replace, u8 fill)
+{
+	struct page **old = NULL;
+
+	mmaplab_range_begin_write(obj);
+	if (replace) {
+		old = mmaplab_store_replace(obj, first, nr, fill);
+		if (IS_ERR(old)) {
+			up_write(&obj->inval);
+			return PTR_ERR(old);
+		}
+	} else {
+		mmaplab_store_sync(obj, first, nr);
+	}
+	/* Private copies are the process's own data: they stay. */
+	mmaplab_zap(obj, obj->inode->i_mapping, first, nr, false);
+	up_write(&obj->inval);
+	if (old)
+		mmaplab_store_free_pages(old, nr);
+	return 0;
 }
 
 /* Empty the store: the object is configured again, or dies. */

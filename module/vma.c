@@ -120,12 +120,13 @@ const char *mmaplab_vm_name(struct vm_area_struct *vma)
 }
 
 /*
- * Count one fault and answer what needs no page: past the end is SIGBUS,
- * like a file.  Returns 0 when the backing should serve the fault.  Guard
- * pages are checked by the backing, under the lock that orders the check
- * against MMAPLAB_IOC_GUARD.
+ * Every backing's ->fault starts here: count the fault, answer what needs
+ * no page (past the end: SIGBUS, like a file; a guard page: SIGSEGV) and
+ * read obj->seq.  Returns 0 with obj->inval held for reading (the caller
+ * drops it once it looked up, or inserted, its page), or the answer.
  */
-vm_fault_t mmaplab_fault_begin(struct mmaplab_obj *obj, struct vm_fault *vmf)
+vm_fault_t mmaplab_fault_enter(struct mmaplab_obj *obj, struct vm_fault *vmf,
+			       unsigned long *seq)
 {
 	bool write = vmf->flags & FAULT_FLAG_WRITE;
 	bool shared = vmf->vma->vm_flags & VM_SHARED;
@@ -143,14 +144,16 @@ vm_fault_t mmaplab_fault_begin(struct mmaplab_obj *obj, struct vm_fault *vmf)
 		mmaplab_fault_done(obj, vmf, MMAPLAB_FAULT_OUTCOME_SIGBUS, false);
 		return VM_FAULT_SIGBUS;
 	}
+	down_read(&obj->inval);
+	if (mmaplab_guarded(obj, vmf->pgoff)) {
+		up_read(&obj->inval);
+		mmaplab_count(obj, MMAPLAB_CNT_FAULTS_SIGSEGV);
+		mmaplab_fault_done(obj, vmf, MMAPLAB_FAULT_OUTCOME_SIGSEGV,
+				   false);
+		return VM_FAULT_SIGSEGV;
+	}
+	*seq = obj->seq;
 	return 0;
-}
-
-vm_fault_t mmaplab_fault_guarded(struct mmaplab_obj *obj, struct vm_fault *vmf)
-{
-	mmaplab_count(obj, MMAPLAB_CNT_FAULTS_SIGSEGV);
-	mmaplab_fault_done(obj, vmf, MMAPLAB_FAULT_OUTCOME_SIGSEGV, false);
-	return VM_FAULT_SIGSEGV;
 }
 
 /*

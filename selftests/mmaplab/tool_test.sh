@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tool_test.sh - the mmaplab command as a user meets it: help, exit codes,
-# error messages, and what "create" reports about who saw what.  JSON
-# output is checked with json_valid (json-c's parser).  Prints KTAP.
+# error messages, what "create" reports about who saw what, and what
+# "inspect", "explain" and "maps" show of processes that hold mappings
+# ("create --hold" in the background).  JSON output is checked with
+# json_valid (json-c's parser).  Prints KTAP.
 # Needs the module loaded; skips everything, saying so, when it is not.
 dir=$(cd "$(dirname "$0")" && pwd)
 MMAPLAB=${MMAPLAB:-mmaplab}
 JSON_VALID=${JSON_VALID:-$dir/json_valid}
 n=0 pass=0 fail=0 skip=0
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+holders=
+trap 'for h in $holders; do kill "$h" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 
 ok() {
 	n=$((n + 1)); pass=$((pass + 1)); echo "ok $n tool.$1"
@@ -43,7 +46,7 @@ expect_grep() {
 	fi
 }
 
-TESTS=16
+TESTS=46
 echo "TAP version 13"
 echo "1..$TESTS"
 
@@ -119,6 +122,133 @@ kill -TERM $mon
 wait $mon
 st=$?
 if [ $st -eq 0 ]; then ok monitor_sigterm; else notok monitor_sigterm "exit $st after SIGTERM: $(head -c 300 "$tmp/monerr")"; fi
+# ------------------------------------------------ inspect, explain, maps
+#
+# Helpers hold one mapping each, in a known state, while they are looked
+# at: "create --hold" prints its JSON report (object_id in "stats") and,
+# on stderr, "holding: pid N, mapping 0xA-0xB, ...".
+#   cow:    private shmem, written: every page a COW copy       CCCC
+#   ro:     private pages, read: the object's pages, read-only  rrrr
+#   dirty:  shared pages, written: writable and dirty           DDDD
+#   zero:   private zero (anonymous), read: the zero page       0000
+#   past:   private pages, read, 2 pages past the object's end  rrrr..
+#           (their reads raised SIGBUS: no entry)
+hold() {	# hold NAME CREATE-ARGS...: start a helper, wait for its report
+	name=$1; shift
+	"$MMAPLAB" -j create --pages 4 "$@" --hold 120 >"$tmp/$name.json" 2>"$tmp/$name.err" &
+	holders="$holders $!"
+	i=0
+	while ! grep -q holding "$tmp/$name.err" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	eval "${name}_pid=\$(sed -n 's/.*holding: pid \([0-9]*\),.*/\1/p' \"\$tmp/$name.err\")"
+	eval "${name}_addr=\$(sed -n 's/.*mapping \(0x[0-9a-f]*\)-.*/\1/p' \"\$tmp/$name.err\")"
+	eval "${name}_id=\$(sed -n 's/.*\"object_id\":\([0-9]*\).*/\1/p' \"\$tmp/$name.json\")"
+}
+hold cow --backing shmem --map private --touch write
+hold ro --backing pages --map private --touch read
+hold dirty --backing pages --map shared --touch write
+hold zero --backing zero --map private --touch read
+hold past --backing pages --map private --touch read --length 6
+
+# expect_grid NAME PID ID CELLS: the object's grid row is exactly CELLS
+expect_grid() {
+	expect_status "$1" 0 "$MMAPLAB" --color=never inspect "$2" --object "$3" --grid &&
+		expect_grep "$1" "$tmp/out" "^  0x[0-9a-f]+  $4\$"
+}
+
+if [ -z "$cow_pid" ] || [ -z "$cow_id" ]; then
+	notok inspect_setup "the helper did not start: $(cat "$tmp/cow.err")"
+else
+	ok inspect_setup
+fi
+expect_status inspect_help 0 "$MMAPLAB" inspect --help && expect_grep inspect_help "$tmp/out" 'g, --grid'
+expect_grid grid_cow "$cow_pid" "$cow_id" CCCC
+expect_grid grid_ro "$ro_pid" "$ro_id" rrrr
+expect_grid grid_dirty "$dirty_pid" "$dirty_id" DDDD
+expect_grid grid_past "$past_pid" "$past_id" 'rrrr\.\.'
+# Backing zero mapped private is anonymous memory: a read maps the zero page.
+expect_grid grid_zero "$zero_pid" "$zero_id" 0000
+expect_grep grid_legend "$tmp/out" '0 zero page'
+
+expect_status inspect_json 0 "$MMAPLAB" -j inspect "$cow_pid" --object "$cow_id" &&
+	if "$JSON_VALID" vmas pages pfns_hidden <"$tmp/out" 2>"$tmp/err"; then
+		expect_grep inspect_json "$tmp/out" "\"object_id\":$cow_id,\"backing\":\"shmem\".*\"grid\":\"CCCC\""
+	else notok inspect_json "invalid JSON: $(cat "$tmp/err")"; fi
+expect_grep inspect_json_pages "$tmp/out" '"cell":"cow","pte_flags":\["write","dirty"'
+expect_status inspect_table 0 "$MMAPLAB" --color=never inspect "$ro_pid" --object "$ro_id" &&
+	expect_grep inspect_table "$tmp/out" "mmaplab object $ro_id, pages"
+expect_grep inspect_table_pages "$tmp/out" '^[0-9a-f]+ +[0-9]+ +present +r ro .*mmaplab'
+# A range: one page of the mapping.
+expect_status inspect_range 0 "$MMAPLAB" -j inspect "$dirty_pid" "$dirty_addr" &&
+	expect_grep inspect_range "$tmp/out" '"grid":"D"'
+expect_status inspect_whole 0 "$MMAPLAB" --color=never inspect "$cow_pid" --grid &&
+	expect_grep inspect_whole "$tmp/out" '\[stack\]'
+expect_status inspect_svg 0 "$MMAPLAB" inspect "$cow_pid" --object "$cow_id" --svg "$tmp/map.svg" &&
+	if grep -q '^<svg' "$tmp/map.svg" && grep -q '</svg>' "$tmp/map.svg" &&
+	   grep -q '>C</text>' "$tmp/map.svg"; then ok inspect_svg
+	else notok inspect_svg "no SVG map in $tmp/map.svg: $(head -c 300 "$tmp/map.svg")"; fi
+expect_status inspect_vma 0 "$MMAPLAB" inspect self --vma 0 && expect_grep inspect_vma "$tmp/out" '^0 '
+expect_status inspect_no_object 1 "$MMAPLAB" inspect "$cow_pid" --object 999999999 &&
+	expect_grep inspect_no_object "$tmp/err" 'no VMA'
+expect_status inspect_no_process 1 "$MMAPLAB" inspect 2147483646 &&
+	expect_grep inspect_no_process "$tmp/err" 'no process'
+expect_status inspect_bad_args 2 "$MMAPLAB" inspect "$cow_pid" 0x1000 --vma 1 && ok inspect_bad_args
+
+expect_status explain_cow 0 "$MMAPLAB" -j explain "$cow_pid" "$cow_addr" &&
+	expect_grep explain_cow "$tmp/out" 'copy-on-write copy made by a write'
+expect_status explain_ro 0 "$MMAPLAB" explain "$ro_pid" "$ro_addr" &&
+	expect_grep explain_ro "$tmp/out" 'present read-only: a read fault on a private'
+expect_status explain_empty 0 "$MMAPLAB" explain "$past_pid" "$(printf '0x%x' $((past_addr + 4 * 4096)))" &&
+	expect_grep explain_empty "$tmp/out" 'empty: there is no page-table entry'
+expect_status explain_zero 0 "$MMAPLAB" explain "$zero_pid" "$zero_addr" &&
+	expect_grep explain_zero "$tmp/out" 'the shared zero page'
+expect_status explain_unmapped 0 "$MMAPLAB" -j explain "$cow_pid" 0x1000 &&
+	if "$JSON_VALID" vma page why <"$tmp/out" 2>"$tmp/err"; then
+		expect_grep explain_unmapped "$tmp/out" '"vma":null.*not mapped'
+	else notok explain_unmapped "invalid JSON: $(cat "$tmp/err")"; fi
+expect_status explain_json 0 "$MMAPLAB" -j explain "$dirty_pid" "$dirty_addr" &&
+	expect_grep explain_json "$tmp/out" '"cell":"dirty".*"why":\[.*shared mapping, written'
+
+expect_status maps_human 0 "$MMAPLAB" --color=never maps "$cow_pid" &&
+	expect_grep maps_human "$tmp/out" "mmaplab +[0-9a-f]+ +4 +0 +\[mmaplab object $cow_id, shmem\]"
+expect_status maps_json 0 "$MMAPLAB" -j maps "$cow_pid" &&
+	if "$JSON_VALID" vmas <"$tmp/out" 2>"$tmp/err"; then
+		expect_grep maps_json "$tmp/out" '"kind":"stack"'
+	else notok maps_json "invalid JSON: $(cat "$tmp/err")"; fi
+
+# Another user may not read root's page tables: the open of
+# /proc/PID/pagemap says no, and so does the tool (exit status 4); its own
+# it may read, without PFNs.  Run as nobody with su; the test VM has no
+# /etc/passwd, so one naming only nobody is made for the test and removed.
+made_passwd=
+if [ ! -e /etc/passwd ] && [ ! -e /etc/group ] && [ "$(id -u)" = 0 ]; then
+	echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >/etc/passwd &&
+		echo 'nogroup:x:65534:' >/etc/group && made_passwd=1
+fi
+if [ "$(id -u)" = 0 ] && command -v su >/dev/null 2>&1 &&
+   su -s /bin/sh nobody -c true 2>/dev/null; then
+	expect_status inspect_denied 4 su -s /bin/sh nobody -c "$MMAPLAB inspect $cow_pid" &&
+		expect_grep inspect_denied "$tmp/err" "not allowed to read $cow_pid's page tables"
+	expect_status inspect_unprivileged 0 su -s /bin/sh nobody -c "$MMAPLAB -j inspect self --vma 0" &&
+		expect_grep inspect_unprivileged "$tmp/out" '"pfns_hidden":true'
+else
+	skipped inspect_denied "cannot run the tool as nobody (not root, or no su or no user nobody)"
+	skipped inspect_unprivileged "cannot run the tool as nobody (not root, or no su or no user nobody)"
+fi
+if [ -n "$made_passwd" ]; then rm -f /etc/passwd /etc/group; fi
+
+for h in $holders; do kill "$h" 2>/dev/null; wait "$h" 2>/dev/null; done
+holders=
+
+# The benchmark builds and runs (a smoke pass: no time is asserted).
+if command -v mmaplab-bench >/dev/null 2>&1; then
+	expect_status bench_smoke 0 mmaplab-bench --smoke --json &&
+		"$JSON_VALID" <"$tmp/out" >/dev/null 2>&1 &&
+		expect_grep bench_smoke "$tmp/out" '"figure":"inspect"'
+else
+	skipped bench_smoke "mmaplab-bench not in PATH"
+fi
 
 # Nothing is left behind once the tool has exited.
 expect_status live_zero 0 "$MMAPLAB" --json stats &&

@@ -24,6 +24,7 @@ enum {
 	ML_EXIT_FAIL	= 1,	/* an ioctl, mmap, fork, ... failed */
 	ML_EXIT_USAGE	= 2,	/* bad command line */
 	ML_EXIT_NODEV	= 3,	/* the device cannot be opened or is not ours */
+	ML_EXIT_PERM	= 4,	/* not allowed to inspect the target process */
 };
 
 /* Global options, set by main.c before a command runs. */

@@ -15,6 +15,12 @@
  *			its scenario (create_run.c), its report
  *			(create_report.c), their types (create.h)
  *	stats.c		"stats"
+ *	inspect.c	"inspect": VMA and page tables; grid.c its --grid
+ *			and --svg pictures
+ *	explain.c	"explain": one page in words
+ *	maps.c		"maps": one row per VMA
+ *	walk.c/h	MMAPLAB_IOC_INSPECT: the target, the restartable
+ *			walk, the names of its values, a page's cell state
  *	monitor.c	"monitor": the events, over generic netlink (libmnl)
  *	lib.c/h		exit codes, diagnostics, option values, the ABI's
  *			names, the device and its ioctls
@@ -60,6 +66,10 @@
 	CMD(create, "configure a lab object, map it, touch it (fork, guard,\n" \
 		    "                  invalidate, clean) and report")	\
 	CMD(stats,  "print the module-wide figures")			\
+	CMD(inspect, "the VMAs and page-table entries of a process, as tables,\n" \
+		    "                  a grid of pages (--grid) or an SVG (--svg)") \
+	CMD(explain, "one page of a process in words: what maps it and why")	\
+	CMD(maps,   "one row per VMA of a process, like pmap -X")	\
 	CMD(monitor, "print the module's events as they happen")
 
 struct command {
@@ -104,6 +114,7 @@ static void usage(FILE *f)
 	      "  1  an operation failed (ioctl, mmap, fork, ...)\n"
 	      "  2  usage error (unknown option, bad number, unknown command)\n"
 	      "  3  device unavailable (cannot be opened, or not an mmaplab device)\n"
+	      "  4  not allowed to inspect the process (inspect, explain, maps)\n"
 	      "\n"
 	      "Run 'mmaplab COMMAND --help' for a command's options; see mmaplab(1).\n",
 	      f);

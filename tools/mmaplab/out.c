@@ -103,6 +103,8 @@ const char *out_sgr(enum out_color c)
 		[OC_GREEN]	= "\033[32m",
 		[OC_YELLOW]	= "\033[33m",
 		[OC_CYAN]	= "\033[36m",
+		[OC_BLUE]	= "\033[34m",
+		[OC_MAGENTA]	= "\033[35m",
 	};
 
 	if (!out_use_color || (unsigned int)c >= sizeof(sgr) / sizeof(sgr[0]))

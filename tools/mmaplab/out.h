@@ -32,6 +32,8 @@ enum out_color {
 	OC_GREEN,
 	OC_YELLOW,
 	OC_CYAN,
+	OC_BLUE,
+	OC_MAGENTA,
 };
 
 /* Parse "auto", "always" or "never"; -1 on anything else. */

@@ -9,10 +9,12 @@
  * command shows, and it does no I/O on the device.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 
+#include "grid.h"
 #include "report.h"
 
 /* ----------------------------------------------------------- the stats */
@@ -75,6 +77,9 @@ static const struct stat_field stat_fields[] = {
 	F(pages_replaced,  SK_U64,     false, "pages given new content by MMAPLAB_IOC_INVALIDATE"),
 	F(pages_dirty,	   SK_U64,     false, "pages written since they were last cleaned (now)"),
 	F(pages_guarded,   SK_U64,     false, "guard pages of the object (now)"),
+	/* ABI version 3 */
+	F(faults_retried,  SK_U64,     false, "faults that backed off from a range operation"),
+	F(object_id,	   SK_U64,     false, "this object's id (inspect --object ID)"),
 
 	F(abi_version,	   SK_U32,     true,  "ABI version of the module"),
 	F(live_objects,	   SK_U64,     true,  "lab objects that exist now (this tool's own included)"),
@@ -82,6 +87,8 @@ static const struct stat_field stat_fields[] = {
 	F(max_pages,	   SK_U64,     true,  "per-object limit (module parameter max_pages)"),
 	F(max_total_pages, SK_U64,     true,  "module-wide limit on configured pages"),
 	F(reserved_pages,  SK_U64,     true,  "pages configured by all live objects"),
+	F(max_user_pages,  SK_U64,     true,  "per-user limit on configured pages"),
+	F(user_reserved_pages, SK_U64, true,  "pages configured by this user's live objects"),
 };
 
 #undef F
@@ -314,4 +321,153 @@ void ml_json_calls(const struct ml_calls *c)
 	json_u64("map_pages_mapped", c->map_pages_mapped);
 	json_u64("page_mkwrites", c->page_mkwrites);
 	json_u64("pfn_mkwrites", c->pfn_mkwrites);
+}
+
+/* ------------------------------------------------- inspected records */
+
+void ml_json_inspect_vma(const char *key, const struct ml_walk *w,
+			 const struct ml_vma *v, long index)
+{
+	char buf[8];
+	char *grid;
+
+	json_obj_open(key);
+	if (index >= 0)
+		json_i64("index", index);
+	else
+		json_null("index");
+	ml_json_addr("start", v->rec.start);
+	ml_json_addr("end", v->rec.end);
+	json_str("perms", ml_vma_perms(&v->rec, buf));
+	ml_json_vm_flags("vm_flags", v->rec.vm_flags);
+	json_str("kind", ml_vma_kind_name(v->rec.kind));
+	json_u64("pgoff", v->rec.pgoff);
+	json_str("name", v->rec.name);
+	json_bool("name_truncated", v->rec.info & MMAPLAB_VMA_NAME_TRUNCATED);
+	if (v->rec.object_id) {
+		json_u64("object_id", v->rec.object_id);
+		json_str("backing", ml_backing_name(v->rec.backing));
+	} else {
+		json_null("object_id");
+		json_null("backing");
+	}
+	json_bool("anon_vma", v->rec.info & MMAPLAB_VMA_ANON_VMA);
+	json_bool("mmaplab_ops", v->rec.info & MMAPLAB_VMA_MMAPLAB_OPS);
+	json_bool("has_file", v->rec.info & MMAPLAB_VMA_HAS_FILE);
+	if (w->counted) {
+		json_u64("nr_pages", v->nr_pages);
+		json_obj_open("cells");
+		for (int c = 0; c < ML_CELL_NR; c++)
+			json_u64(ml_cells[c].name, v->cells[c]);
+		json_obj_close();
+	} else {
+		json_null("nr_pages");
+		json_null("cells");
+	}
+	if (w->pages) {
+		grid = ml_grid_string(w, v);
+		json_str("grid", grid);
+		free(grid);
+	} else {
+		json_null("grid");
+	}
+	json_obj_close();
+}
+
+void ml_json_inspect_page(const char *key, const struct ml_vma *v,
+			  const struct mmaplab_inspect_page *p, long index)
+{
+	bool has_struct = p->page_flags & MMAPLAB_PAGE_HAS_STRUCT;
+
+	json_obj_open(key);
+	ml_json_addr("addr", p->addr);
+	if (index >= 0)
+		json_i64("vma", index);
+	else
+		json_null("vma");
+	json_str("pte", ml_pte_state_name(p->pte));
+	json_str("cell", ml_cells[ml_page_cell(&v->rec, p)].name);
+	ml_json_pte_flags("pte_flags", p->pte_flags);
+	ml_json_page_flags("page_flags", p->page_flags);
+	if (has_struct) {
+		json_i64("mapcount", p->mapcount);
+		json_i64("refcount", p->refcount);
+	} else {
+		json_null("mapcount");
+		json_null("refcount");
+	}
+	json_u64("pfn", p->pfn);
+	if (p->pte == MMAPLAB_PTE_SWAP) {
+		json_u64("swap_type", p->swap_type);
+		json_u64("swap_offset", p->swap_offset);
+	} else {
+		json_null("swap_type");
+		json_null("swap_offset");
+	}
+	json_obj_close();
+}
+
+void ml_vma_table(const struct ml_walk *w, const long *index, bool totals)
+{
+	struct out_table *t = out_table_new(10);
+	char buf[256], label[MMAPLAB_INSPECT_NAME_MAX + 64];
+	uint64_t size = 0, rss = 0, swapped = 0;
+	unsigned int col = 0;
+
+	out_table_col(t, col++, "#", true);
+	out_table_col(t, col++, "start-end", false);
+	out_table_col(t, col++, "kB", true);
+	out_table_col(t, col++, "perms", false);
+	out_table_col(t, col++, "flags", false);
+	out_table_col(t, col++, "kind", false);
+	out_table_col(t, col++, "offset", true);
+	out_table_col(t, col++, "resident", true);
+	out_table_col(t, col++, "swapped", true);
+	out_table_col(t, col++, "name", false);
+	for (size_t i = 0; i < w->nr_vmas; i++) {
+		const struct ml_vma *v = &w->vmas[i];
+		long n = index ? index[i] : (long)i;
+		bool lab = v->rec.kind == MMAPLAB_VMA_KIND_MMAPLAB ||
+			   v->rec.object_id;
+
+		size += v->rec.end - v->rec.start;
+		rss += ml_vma_resident(v);
+		swapped += v->cells[ML_CELL_SWAP];
+		out_table_row(t);
+		if (n >= 0)
+			out_table_cell(t, OC_NONE, "%ld", n);
+		else
+			out_table_cell(t, OC_DIM, "?");
+		out_table_cell(t, OC_NONE, "%" PRIx64 "-%" PRIx64,
+			       (uint64_t)v->rec.start, (uint64_t)v->rec.end);
+		out_table_cell(t, OC_NONE, "%" PRIu64,
+			       (uint64_t)(v->rec.end - v->rec.start) / 1024);
+		out_table_cell(t, OC_NONE, "%s", ml_vma_perms(&v->rec, buf));
+		out_table_cell(t, OC_DIM, "%s",
+			       ml_vm_flags_str(v->rec.vm_flags, " ", buf, sizeof(buf)));
+		out_table_cell(t, lab ? OC_CYAN : OC_NONE, "%s",
+			       ml_vma_kind_name(v->rec.kind));
+		if (v->rec.info & MMAPLAB_VMA_HAS_FILE)
+			out_table_cell(t, OC_NONE, "%" PRIx64,
+				       (uint64_t)v->rec.pgoff * w->page_size);
+		else
+			out_table_cell(t, OC_DIM, "-");
+		out_table_cell(t, OC_NONE, "%" PRIu64, ml_vma_resident(v));
+		out_table_cell(t, v->cells[ML_CELL_SWAP] ? OC_YELLOW : OC_NONE,
+			       "%" PRIu64, v->cells[ML_CELL_SWAP]);
+		out_table_cell(t, lab ? OC_CYAN : OC_NONE, "%s",
+			       ml_vma_label(&v->rec, label, sizeof(label)));
+	}
+	if (totals) {
+		out_table_row(t);
+		out_table_cell(t, OC_NONE, "%s", "");
+		out_table_cell(t, OC_BOLD, "total");
+		out_table_cell(t, OC_BOLD, "%" PRIu64, size / 1024);
+		for (int i = 0; i < 4; i++)
+			out_table_cell(t, OC_NONE, "%s", "");
+		out_table_cell(t, OC_BOLD, "%" PRIu64, rss);
+		out_table_cell(t, OC_BOLD, "%" PRIu64, swapped);
+	}
+	out_table_print(t, 0);
+	out_table_free(t);
 }

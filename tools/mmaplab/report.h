@@ -2,7 +2,8 @@
 /*
  * report.h - printing what the module and the accesses reported, the same
  * way in every command (report.c): struct mmaplab_stats as a table or
- * JSON members, and the cells of per-page reports.  Human output uses the
+ * JSON members, the cells of per-page reports, and the JSON of the VMA
+ * and page records of MMAPLAB_IOC_INSPECT.  Human output uses the
  * tables and colours of out.h; JSON output its json_*() calls.
  */
 #ifndef MMAPLAB_REPORT_H
@@ -13,6 +14,7 @@
 
 #include "lib.h"
 #include "mapping.h"
+#include "walk.h"
 
 /*
  * Print the fields of @st: the per-object ones (@global false) or the
@@ -67,5 +69,24 @@ const char *ml_fmt_calls(const struct ml_calls *c, char *buf, size_t size);
 
 /* JSON: the members of @c (faults, ..., pfn_mkwrites) in the current object. */
 void ml_json_calls(const struct ml_calls *c);
+
+/*
+ * JSON: VMA @v of the walk @w as an object member @key (NULL in an array;
+ * numbered @index in its process, -1: unknown; its page states counted,
+ * and its "grid", null when @w kept no pages), and page @p of VMA @v
+ * likewise.  See mmaplab(1), inspect.
+ */
+void ml_json_inspect_vma(const char *key, const struct ml_walk *w,
+			 const struct ml_vma *v, long index);
+void ml_json_inspect_page(const char *key, const struct ml_vma *v,
+			  const struct mmaplab_inspect_page *p, long index);
+
+/*
+ * Human: the VMAs of @w as a table, one row each (number @index[i], or i
+ * when @index is NULL; -1: unknown), like pmap -X: range, size, perms,
+ * flags, kind, offset, resident and swapped pages of the walked range,
+ * name; with @totals a last row of sums.
+ */
+void ml_vma_table(const struct ml_walk *w, const long *index, bool totals);
 
 #endif /* MMAPLAB_REPORT_H */
