@@ -31,20 +31,25 @@ static vm_fault_t mmaplab_pages_fault(struct vm_fault *vmf)
 	struct mmaplab_obj *obj = mmaplab_vma_obj(vmf->vma);
 	struct page *page;
 	unsigned long seq;
+	bool allocated;
 	vm_fault_t ret;
 
 	ret = mmaplab_fault_enter(obj, vmf, &seq);
 	if (ret)
 		return ret;
-	page = mmaplab_store_get(obj, vmf->pgoff);
+	page = mmaplab_store_get(obj, vmf->pgoff, &allocated);
 	up_read(&obj->inval);
-	if (IS_ERR(page))
+	if (IS_ERR(page)) {
+		mmaplab_fault_done(obj, vmf, MMAPLAB_FAULT_OUTCOME_ERROR, false);
 		return vmf_error(PTR_ERR(page));
+	}
 
 	lock_page(page);
 	if (READ_ONCE(obj->seq) != seq)
-		return mmaplab_fault_retry(obj, page);
+		return mmaplab_fault_retry(obj, vmf, page);
 	vmf->page = page;
+	mmaplab_fault_done(obj, vmf, allocated ? MMAPLAB_FAULT_OUTCOME_NEW :
+				     MMAPLAB_FAULT_OUTCOME_FOUND, allocated);
 	return VM_FAULT_LOCKED;
 }
 
@@ -71,8 +76,10 @@ static vm_fault_t mmaplab_pages_map_pages(struct vm_fault *vmf,
 	pgoff_t i;
 
 	mmaplab_count(obj, MMAPLAB_CNT_MAP_PAGES);
-	if (pmd_none(*vmf->pmd))
+	if (pmd_none(*vmf->pmd)) {
+		mmaplab_emit_map_pages(obj, vmf, start, end, 0);
 		return 0;
+	}
 	for (i = start; i <= end && i < obj->nr_pages; i++) {
 		page = mmaplab_store_lookup(obj, i);
 		if (!page)
@@ -98,6 +105,7 @@ static vm_fault_t mmaplab_pages_map_pages(struct vm_fault *vmf,
 		put_page(page);
 	}
 	mmaplab_count_n(obj, MMAPLAB_CNT_MAP_PAGES_MAPPED, mapped);
+	mmaplab_emit_map_pages(obj, vmf, start, end, mapped);
 	return ret;
 }
 
@@ -115,6 +123,7 @@ static vm_fault_t mmaplab_pages_page_mkwrite(struct vm_fault *vmf)
 	struct page *page = vmf->page;
 
 	mmaplab_count(obj, MMAPLAB_CNT_PAGE_MKWRITES);
+	mmaplab_emit_mkwrite(obj, vmf, MMAPLAB_EV_PAGE_MKWRITE);
 	lock_page(page);
 	if (!mmaplab_store_holds(obj, vmf->pgoff, page)) {
 		/* Replaced meanwhile: its entry is being zapped; fault again. */

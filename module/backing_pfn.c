@@ -23,20 +23,26 @@ static vm_fault_t mmaplab_pfn_fault(struct vm_fault *vmf)
 	struct mmaplab_obj *obj = mmaplab_vma_obj(vmf->vma);
 	unsigned long seq;
 	struct page *page;
+	bool allocated;
 	vm_fault_t ret;
 
 	/* A PFN entry holds no page: insert it under obj->inval. */
 	ret = mmaplab_fault_enter(obj, vmf, &seq);
 	if (ret)
 		return ret;
-	page = mmaplab_store_get(obj, vmf->pgoff);
+	page = mmaplab_store_get(obj, vmf->pgoff, &allocated);
 	if (IS_ERR(page)) {
+		mmaplab_fault_done(obj, vmf, MMAPLAB_FAULT_OUTCOME_ERROR, false);
 		ret = vmf_error(PTR_ERR(page));
 		goto out;
 	}
 	ret = vmf_insert_pfn(vmf->vma, vmf->address & PAGE_MASK,
 			     page_to_pfn(page));
 	put_page(page);
+	mmaplab_fault_done(obj, vmf, ret & VM_FAULT_ERROR ?
+			   MMAPLAB_FAULT_OUTCOME_ERROR :
+			   allocated ? MMAPLAB_FAULT_OUTCOME_NEW :
+			   MMAPLAB_FAULT_OUTCOME_FOUND, allocated);
 out:
 	up_read(&obj->inval);
 	return ret;
@@ -61,6 +67,7 @@ static vm_fault_t mmaplab_pfn_mkwrite(struct vm_fault *vmf)
 	struct page *page;
 
 	mmaplab_count(obj, MMAPLAB_CNT_PFN_MKWRITES);
+	mmaplab_emit_mkwrite(obj, vmf, MMAPLAB_EV_PFN_MKWRITE);
 	if (vmf->pgoff >= obj->nr_pages)
 		return VM_FAULT_SIGBUS;
 	down_read(&obj->inval);
@@ -103,7 +110,7 @@ static int mmaplab_pfn_access(struct vm_area_struct *vma, unsigned long addr,
 		len = -EFAULT;
 		goto out;
 	}
-	page = mmaplab_store_get(obj, index);
+	page = mmaplab_store_get(obj, index, NULL);
 	if (IS_ERR(page)) {
 		len = PTR_ERR(page);
 		goto out;

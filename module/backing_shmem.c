@@ -40,24 +40,48 @@ static struct file *mmaplab_shmem_file(struct mmaplab_obj *obj)
 	return obj->priv;
 }
 
+/*
+ * Whether the shmem file caches a page at @index now (a swapped-out page
+ * is a value entry: not cached).  Only for the fault's event: a fault
+ * racing with another on the same index may both say "new".
+ */
+static bool mmaplab_shmem_cached(struct mmaplab_obj *obj, pgoff_t index)
+{
+	struct address_space *mapping = mmaplab_shmem_file(obj)->f_mapping;
+	void *entry;
+
+	rcu_read_lock();
+	entry = xa_load(&mapping->i_pages, index);
+	rcu_read_unlock();
+	return entry && !xa_is_value(entry);
+}
+
 static vm_fault_t mmaplab_shmem_fault(struct vm_fault *vmf)
 {
 	struct mmaplab_obj *obj = mmaplab_vma_obj(vmf->vma);
 	unsigned long seq;
 	vm_fault_t ret;
+	bool cached;
 
 	ret = mmaplab_fault_enter(obj, vmf, &seq);
 	if (ret)
 		return ret;
 	up_read(&obj->inval);
 
+	cached = mmaplab_shmem_cached(obj, vmf->pgoff);
 	ret = mmaplab_shmem_orig()->fault(vmf);
-	if (!(ret & VM_FAULT_LOCKED))
+	if (!(ret & VM_FAULT_LOCKED)) {
+		mmaplab_fault_done(obj, vmf, ret & VM_FAULT_ERROR ?
+				   MMAPLAB_FAULT_OUTCOME_ERROR :
+				   MMAPLAB_FAULT_OUTCOME_RETRIED, false);
 		return ret;
+	}
 	/* Pairs with smp_mb() in mmaplab_range_begin_write(). */
 	smp_mb();
 	if (READ_ONCE(obj->seq) != seq)
-		return mmaplab_fault_retry(obj, vmf->page);
+		return mmaplab_fault_retry(obj, vmf, vmf->page);
+	mmaplab_fault_done(obj, vmf, cached ? MMAPLAB_FAULT_OUTCOME_FOUND :
+				     MMAPLAB_FAULT_OUTCOME_NEW, false);
 	return ret;
 }
 
@@ -75,6 +99,8 @@ static vm_fault_t mmaplab_shmem_map_pages(struct vm_fault *vmf,
 	if (next > end || next >= obj->nr_pages)
 		ret = mmaplab_shmem_orig()->map_pages(vmf, start, end);
 	rcu_read_unlock();
+	/* shmem's fault-around does not say how many pages it mapped. */
+	mmaplab_emit_map_pages(obj, vmf, start, end, -1);
 	return ret;
 }
 

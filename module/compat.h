@@ -12,6 +12,7 @@
 
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/pagemap.h>
 #include <linux/shmem_fs.h>
 #include <linux/swapops.h>
@@ -19,6 +20,8 @@
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
 #include <linux/leafops.h>
 #endif
+
+#include <net/genetlink.h>
 
 #include <linux/mmaplab.h>
 
@@ -211,5 +214,64 @@ static inline bool mmaplab_pte_protnone(pte_t pte)
 	return (pte_flags(pte) & (_PAGE_PRESENT | _PAGE_PROTNONE)) ==
 	       _PAGE_PROTNONE;
 }
+
+/*
+ * The kernel's FAULT_FLAG_* bits as the ABI's MMAPLAB_FAULT_* (their
+ * values differ between kernels).  FAULT_FLAG_VMA_LOCK (a fault under the
+ * per-VMA lock, without mmap_lock) exists from 6.4.
+ */
+static inline u32 mmaplab_fault_flags(unsigned int flags)
+{
+	u32 out = 0;
+
+	if (flags & FAULT_FLAG_WRITE)
+		out |= MMAPLAB_FAULT_WRITE;
+	if (flags & FAULT_FLAG_USER)
+		out |= MMAPLAB_FAULT_USER;
+	if (flags & FAULT_FLAG_REMOTE)
+		out |= MMAPLAB_FAULT_REMOTE;
+	if (flags & FAULT_FLAG_TRIED)
+		out |= MMAPLAB_FAULT_TRIED;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	if (flags & FAULT_FLAG_VMA_LOCK)
+		out |= MMAPLAB_FAULT_VMA_LOCK;
+#endif
+	return out;
+}
+
+/*
+ * Who owns an mm, for the dump's VMAs: mm->owner exists with memory
+ * cgroups only (Debian's kernels have them); 0 when unknown.
+ */
+static inline u32 mmaplab_mm_pid(struct mm_struct *mm)
+{
+	u32 pid = 0;
+#ifdef CONFIG_MEMCG
+	struct task_struct *owner;
+
+	rcu_read_lock();
+	owner = rcu_dereference(mm->owner);
+	if (owner)
+		pid = task_tgid_nr(owner);
+	rcu_read_unlock();
+#endif
+	return pid;
+}
+
+/*
+ * Only sockets with CAP_NET_ADMIN may join the "monitor" group
+ * (everyone's events).  GENL_MCAST_CAP_NET_ADMIN makes the core refuse
+ * the bind (mainline 6.8; Debian's 6.1 has it backported).  A kernel
+ * without it cannot refuse a bind at all (genl_family.bind's answer is
+ * ignored), so there the module never multicasts: only subscriptions,
+ * which check the descriptor, deliver events.
+ */
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+#define MMAPLAB_MCGRP_FLAGS	GENL_MCAST_CAP_NET_ADMIN
+#define MMAPLAB_MCGRP_SAFE	true
+#else
+#define MMAPLAB_MCGRP_FLAGS	0
+#define MMAPLAB_MCGRP_SAFE	false
+#endif
 
 #endif /* _MMAPLAB_COMPAT_H */

@@ -30,11 +30,15 @@ static int __init mmaplab_init(void)
 		return ret;
 	}
 	mmaplab_inspect_init();
+	ret = mmaplab_events_init();
+	if (ret) {
+		pr_err("cannot register the generic netlink family: %d\n", ret);
+		goto out_fs;
+	}
 	ret = mmaplab_dev_register();
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", MMAPLAB_DEVICE_NAME, ret);
-		mmaplab_fs_exit();
-		return ret;
+		goto out_events;
 	}
 	pr_info("ready: /dev/%s, max_pages %lu, max_total_pages %lu, max_user_pages %lu\n",
 		MMAPLAB_DEVICE_NAME, mmaplab_max_pages, mmaplab_max_total_pages,
@@ -43,11 +47,18 @@ static int __init mmaplab_init(void)
 		pr_notice("test build with injected fault %d: not for real use\n",
 			  MMAPLAB_INJECT_BUG);
 	return 0;
+
+out_events:
+	mmaplab_events_exit();
+out_fs:
+	mmaplab_fs_exit();
+	return ret;
 }
 
 static void __exit mmaplab_exit(void)
 {
 	mmaplab_dev_unregister();
+	mmaplab_events_exit();
 	mmaplab_fs_exit();
 	/*
 	 * .owner pins the module while any file exists, and every VMA that

@@ -16,6 +16,7 @@
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/xarray.h>
@@ -144,6 +145,15 @@ struct mmaplab_backing_ops {
  * @vmas_live: VMAs mapping the object now
  * @cnt:       event counters, enum mmaplab_counter
  * @lost:      MMAPLAB_BUG_LEAK only
+ * @node:      in the module-wide list of objects (events.c)
+ * @ev_lock:   orders numbering and sending of the object's events when
+ *             anyone listens, and protects @subs
+ * @ev_seq:    number of the object's last event (MMAPLAB_A_SEQ)
+ * @ev_lost:   events that could not be sent to some receiver
+ * @subs:      sockets subscribed to the object's events (events.c)
+ * @vmas:      the VMAs carrying the module's vm_operations that map the
+ *             object, for the dump (events.c; under @ev_lock)
+ * @nr_subs:   entries in @subs, read without @ev_lock on the fast path
  */
 struct mmaplab_obj {
 	struct kref ref;
@@ -168,6 +178,13 @@ struct mmaplab_obj {
 	atomic_long_t vmas_live;
 	atomic64_t cnt[MMAPLAB_NR_COUNTERS];
 	void *lost;
+	struct list_head node;
+	spinlock_t ev_lock;		/* @subs, event order */
+	atomic64_t ev_seq;
+	atomic64_t ev_lost;
+	struct list_head subs;
+	struct list_head vmas;
+	unsigned int nr_subs;
 };
 
 static inline void mmaplab_count(struct mmaplab_obj *obj,
@@ -185,6 +202,82 @@ static inline void mmaplab_count_n(struct mmaplab_obj *obj,
 static inline bool mmaplab_guarded(struct mmaplab_obj *obj, pgoff_t index)
 {
 	return index < obj->nr_pages && test_bit(index, obj->guard);
+}
+
+/**
+ * struct mmaplab_ev - one event, as events.c sends and traces it
+ * @event:     enum mmaplab_event
+ * @vma:       the VMA it concerns, or NULL
+ * @addr:      MMAPLAB_A_ADDR (fault, split, mprotect start, map_pages)
+ * @end:       MMAPLAB_A_END (mprotect)
+ * @pgoff:     MMAPLAB_A_PGOFF (fault, mkwrite, map_pages, range)
+ * @nr_pages:  MMAPLAB_A_NR_PAGES (map_pages, range, configured)
+ * @result:    MMAPLAB_A_RESULT; map_pages of backing shmem: -1, unknown
+ * @flags:     MMAPLAB_A_FAULT_FLAGS, _RANGE_FLAGS or _PROT
+ * @outcome:   enum mmaplab_fault_outcome
+ * @allocated: MMAPLAB_A_ALLOCATED
+ * @seq:       set by events.c
+ */
+struct mmaplab_ev {
+	u32 event;
+	struct vm_area_struct *vma;
+	unsigned long addr;
+	unsigned long end;
+	u64 pgoff;
+	u64 nr_pages;
+	s64 result;
+	u32 flags;
+	u32 outcome;
+	bool allocated;
+	u64 seq;
+};
+
+/*
+ * events.c: the event stream (generic netlink family "mmaplab",
+ * tracepoints) and the module-wide list of objects.  Emitting costs an
+ * atomic increment and a tracepoint's static branch when nobody listens.
+ * @gfp: GFP_KERNEL where the caller may sleep, GFP_NOWAIT on fault paths,
+ * GFP_ATOMIC under RCU (->map_pages).
+ */
+int mmaplab_events_init(void);
+void mmaplab_events_exit(void);
+void mmaplab_events_obj_add(struct mmaplab_obj *obj);
+void mmaplab_events_obj_del(struct mmaplab_obj *obj);
+void mmaplab_emit(struct mmaplab_obj *obj, struct mmaplab_ev *ev, gfp_t gfp);
+void mmaplab_events_vma_add(struct mmaplab_obj *obj,
+			    struct vm_area_struct *vma);
+void mmaplab_events_vma_del(struct mmaplab_obj *obj,
+			    struct vm_area_struct *vma);
+
+static inline void mmaplab_emit_obj(struct mmaplab_obj *obj, u32 event)
+{
+	struct mmaplab_ev ev = { .event = event, .nr_pages = obj->nr_pages };
+
+	mmaplab_emit(obj, &ev, GFP_KERNEL);
+}
+
+static inline void mmaplab_emit_vma(struct mmaplab_obj *obj, u32 event,
+				    struct vm_area_struct *vma,
+				    unsigned long addr, unsigned long end,
+				    u32 flags)
+{
+	struct mmaplab_ev ev = {
+		.event = event, .vma = vma, .addr = addr, .end = end,
+		.flags = flags,
+	};
+
+	mmaplab_emit(obj, &ev, GFP_KERNEL);
+}
+
+static inline void mmaplab_emit_range(struct mmaplab_obj *obj, u32 event,
+				      u64 first, u64 nr, u32 flags, s64 result)
+{
+	struct mmaplab_ev ev = {
+		.event = event, .pgoff = first, .nr_pages = nr, .flags = flags,
+		.result = result,
+	};
+
+	mmaplab_emit(obj, &ev, GFP_KERNEL);
 }
 
 /* main.c: module parameters and module-wide accounting */
@@ -252,7 +345,14 @@ const char *mmaplab_vm_name(struct vm_area_struct *vma);
 bool mmaplab_vma_is_ours(struct vm_area_struct *vma);
 vm_fault_t mmaplab_fault_enter(struct mmaplab_obj *obj, struct vm_fault *vmf,
 			       unsigned long *seq);
-vm_fault_t mmaplab_fault_retry(struct mmaplab_obj *obj, struct page *page);
+vm_fault_t mmaplab_fault_retry(struct mmaplab_obj *obj, struct vm_fault *vmf,
+			       struct page *page);
+void mmaplab_fault_done(struct mmaplab_obj *obj, struct vm_fault *vmf,
+			u32 outcome, bool allocated);
+void mmaplab_emit_mkwrite(struct mmaplab_obj *obj, struct vm_fault *vmf,
+			  u32 event);
+void mmaplab_emit_map_pages(struct mmaplab_obj *obj, struct vm_fault *vmf,
+			    pgoff_t start, pgoff_t end, long mapped);
 
 #define MMAPLAB_VM_OPS_COMMON				\
 	.open		= mmaplab_vm_open,		\
@@ -268,7 +368,8 @@ static inline struct mmaplab_obj *mmaplab_vma_obj(struct vm_area_struct *vma)
 }
 
 /* store.c: the page store of backings pages and pfn */
-struct page *mmaplab_store_get(struct mmaplab_obj *obj, pgoff_t index);
+struct page *mmaplab_store_get(struct mmaplab_obj *obj, pgoff_t index,
+			       bool *allocated);
 struct page *mmaplab_store_lookup(struct mmaplab_obj *obj, pgoff_t index);
 bool mmaplab_store_holds(struct mmaplab_obj *obj, pgoff_t index,
 			 struct page *page);

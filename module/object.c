@@ -6,7 +6,9 @@
  * An object is created by open() and lives while its file or any VMA
  * holds a reference.  This file owns the object's configuration and its
  * charge to the budgets (budget.c); it must not look at page tables or at
- * the way a backing provides pages (backing_*.c).
+ * the way a backing provides pages (backing_*.c).  An object joins the
+ * module-wide list of events.c when it is created and leaves it when it
+ * dies (the CREATED and DESTROYED events).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -52,7 +54,13 @@ struct mmaplab_obj *mmaplab_obj_create(struct file *file)
 	atomic_long_set(&obj->vmas_live, 0);
 	for (i = 0; i < MMAPLAB_NR_COUNTERS; i++)
 		atomic64_set(&obj->cnt[i], 0);
+	spin_lock_init(&obj->ev_lock);
+	INIT_LIST_HEAD(&obj->subs);
+	INIT_LIST_HEAD(&obj->vmas);
+	atomic64_set(&obj->ev_seq, 0);
+	atomic64_set(&obj->ev_lost, 0);
 	atomic_long_inc(&mmaplab_live_objects);
+	mmaplab_events_obj_add(obj);
 	return obj;
 }
 
@@ -80,6 +88,7 @@ static void mmaplab_obj_release(struct kref *ref)
 {
 	struct mmaplab_obj *obj = container_of(ref, struct mmaplab_obj, ref);
 
+	mmaplab_events_obj_del(obj);
 	if (obj->configured)
 		mmaplab_budget_release(obj->charged_uid, obj->nr_pages);
 	mmaplab_obj_unconfigure(obj);
@@ -167,6 +176,8 @@ int mmaplab_obj_configure(struct mmaplab_obj *obj,
 	obj->configured = true;
 out_unlock:
 	mutex_unlock(&obj->lock);
+	if (!ret)
+		mmaplab_emit_obj(obj, MMAPLAB_EV_CONFIGURED);
 out_free:
 	bitmap_free(guard);
 	bitmap_free(dirty);
@@ -184,6 +195,7 @@ int mmaplab_obj_mmap(struct mmaplab_obj *obj, struct vm_area_struct *vma)
 		if (!ret) {
 			obj->mapped = true;
 			mmaplab_count(obj, MMAPLAB_CNT_MMAPS);
+			mmaplab_emit_vma(obj, MMAPLAB_EV_MMAP, vma, 0, 0, 0);
 		}
 	}
 	mutex_unlock(&obj->lock);

@@ -8,8 +8,9 @@
  * backing, which owns how its faults are kept in order (backing_*.c).
  * All of them remove page-table entries through an address_space
  * (unmap_mapping_range), never by walking a process's page tables, so
- * they find the object's mappings in every process.  This file must not
- * allocate or free pages itself.
+ * they find the object's mappings in every process.  Each successful
+ * operation emits its event (events.c).  This file must not allocate or
+ * free pages itself.
  */
 #include <linux/bitmap.h>
 #include <linux/mm.h>
@@ -84,8 +85,11 @@ int mmaplab_obj_guard(struct mmaplab_obj *obj, struct mmaplab_range *r)
 	ret = mmaplab_range_begin(obj, r);
 	if (!ret)
 		ret = obj->ops->set_guard(obj, r->pgoff, r->nr_pages, install);
-	if (!ret)
+	if (!ret) {
 		r->result = bitmap_weight(obj->guard, obj->nr_pages);
+		mmaplab_emit_range(obj, MMAPLAB_EV_GUARD, r->pgoff,
+				   r->nr_pages, r->flags, r->result);
+	}
 	mutex_unlock(&obj->lock);
 	return ret;
 }
@@ -108,6 +112,8 @@ int mmaplab_obj_invalidate(struct mmaplab_obj *obj, struct mmaplab_range *r)
 		if (replace)
 			mmaplab_count_n(obj, MMAPLAB_CNT_PAGES_REPLACED,
 					r->nr_pages);
+		mmaplab_emit_range(obj, MMAPLAB_EV_INVALIDATE, r->pgoff,
+				   r->nr_pages, r->flags, r->result);
 	}
 	mutex_unlock(&obj->lock);
 	return ret;
@@ -126,6 +132,8 @@ int mmaplab_obj_clean(struct mmaplab_obj *obj, struct mmaplab_range *r)
 	if (!ret) {
 		cleaned = obj->ops->clean(obj, r->pgoff, r->nr_pages);
 		r->result = cleaned;
+		mmaplab_emit_range(obj, MMAPLAB_EV_CLEAN, r->pgoff,
+				   r->nr_pages, 0, cleaned);
 	}
 	mutex_unlock(&obj->lock);
 	return ret;

@@ -28,12 +28,16 @@
 
 /*
  * Return the page at @index with a reference the caller owns, allocating
- * it on first use.  The caller holds obj->inval.
+ * it on first use (then *@allocated, if given, is set).  The caller holds
+ * obj->inval.
  */
-struct page *mmaplab_store_get(struct mmaplab_obj *obj, pgoff_t index)
+struct page *mmaplab_store_get(struct mmaplab_obj *obj, pgoff_t index,
+			       bool *allocated)
 {
 	struct page *page, *old;
 
+	if (allocated)
+		*allocated = false;
 	page = xa_load(&obj->pages, index);
 	if (page)
 		goto found;
@@ -53,6 +57,8 @@ struct page *mmaplab_store_get(struct mmaplab_obj *obj, pgoff_t index)
 		goto found;
 	}
 	mmaplab_count(obj, MMAPLAB_CNT_PAGES_ALLOCATED);
+	if (allocated)
+		*allocated = true;
 	atomic_long_inc(&obj->resident);
 	atomic_long_inc(&mmaplab_live_pages);
 found:

@@ -16,12 +16,17 @@
  * Fault paths must not assume mmap_lock is held: from 6.4 on they may run
  * under the per-VMA lock only, and ->map_pages runs under rcu_read_lock()
  * from 6.5, so it never sleeps.
+ *
+ * Each callback also emits its event (events.c) after counting it, so the
+ * event stream of an object says what its counters say, in order.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/pagemap.h>
 
+#include "compat.h"
 #include "mmaplab.h"
 
 /*
@@ -38,6 +43,7 @@ void mmaplab_vma_attach(struct mmaplab_obj *obj, struct vm_area_struct *vma,
 	get_file(obj->file);
 	mmaplab_obj_get(obj);
 	atomic_long_inc(&obj->vmas_live);
+	mmaplab_events_vma_add(obj, vma);
 }
 
 void mmaplab_vm_open(struct vm_area_struct *vma)
@@ -47,7 +53,9 @@ void mmaplab_vm_open(struct vm_area_struct *vma)
 	get_file(obj->file);
 	mmaplab_obj_get(obj);
 	atomic_long_inc(&obj->vmas_live);
+	mmaplab_events_vma_add(obj, vma);
 	mmaplab_count(obj, MMAPLAB_CNT_VMA_OPENS);
+	mmaplab_emit_vma(obj, MMAPLAB_EV_OPEN, vma, 0, 0, 0);
 }
 
 void mmaplab_vm_close(struct vm_area_struct *vma)
@@ -56,6 +64,8 @@ void mmaplab_vm_close(struct vm_area_struct *vma)
 	struct file *file = obj->file;
 
 	mmaplab_count(obj, MMAPLAB_CNT_VMA_CLOSES);
+	mmaplab_emit_vma(obj, MMAPLAB_EV_CLOSE, vma, 0, 0, 0);
+	mmaplab_events_vma_del(obj, vma);
 	atomic_long_dec(&obj->vmas_live);
 	/* Not the last reference: the file still holds one. */
 	mmaplab_obj_put(obj);
@@ -70,20 +80,32 @@ bool mmaplab_vma_is_ours(struct vm_area_struct *vma)
 
 int mmaplab_vm_may_split(struct vm_area_struct *vma, unsigned long addr)
 {
-	mmaplab_count(mmaplab_vma_obj(vma), MMAPLAB_CNT_MAY_SPLITS);
+	struct mmaplab_obj *obj = mmaplab_vma_obj(vma);
+
+	mmaplab_count(obj, MMAPLAB_CNT_MAY_SPLITS);
+	mmaplab_emit_vma(obj, MMAPLAB_EV_MAY_SPLIT, vma, addr, 0, 0);
 	return 0;
 }
 
 int mmaplab_vm_mremap(struct vm_area_struct *vma)
 {
-	mmaplab_count(mmaplab_vma_obj(vma), MMAPLAB_CNT_MREMAPS);
+	struct mmaplab_obj *obj = mmaplab_vma_obj(vma);
+
+	mmaplab_count(obj, MMAPLAB_CNT_MREMAPS);
+	mmaplab_emit_vma(obj, MMAPLAB_EV_MREMAP, vma, 0, 0, 0);
 	return 0;
 }
 
 int mmaplab_vm_mprotect(struct vm_area_struct *vma, unsigned long start,
 			unsigned long end, unsigned long newflags)
 {
-	mmaplab_count(mmaplab_vma_obj(vma), MMAPLAB_CNT_MPROTECTS);
+	struct mmaplab_obj *obj = mmaplab_vma_obj(vma);
+	u32 prot = (newflags & VM_READ ? PROT_READ : 0) |
+		   (newflags & VM_WRITE ? PROT_WRITE : 0) |
+		   (newflags & VM_EXEC ? PROT_EXEC : 0);
+
+	mmaplab_count(obj, MMAPLAB_CNT_MPROTECTS);
+	mmaplab_emit_vma(obj, MMAPLAB_EV_MPROTECT, vma, start, end, prot);
 	return 0;
 }
 
@@ -119,12 +141,15 @@ vm_fault_t mmaplab_fault_enter(struct mmaplab_obj *obj, struct vm_fault *vmf,
 
 	if (vmf->pgoff >= obj->nr_pages) {
 		mmaplab_count(obj, MMAPLAB_CNT_FAULTS_SIGBUS);
+		mmaplab_fault_done(obj, vmf, MMAPLAB_FAULT_OUTCOME_SIGBUS, false);
 		return VM_FAULT_SIGBUS;
 	}
 	down_read(&obj->inval);
 	if (mmaplab_guarded(obj, vmf->pgoff)) {
 		up_read(&obj->inval);
 		mmaplab_count(obj, MMAPLAB_CNT_FAULTS_SIGSEGV);
+		mmaplab_fault_done(obj, vmf, MMAPLAB_FAULT_OUTCOME_SIGSEGV,
+				   false);
 		return VM_FAULT_SIGSEGV;
 	}
 	*seq = obj->seq;
@@ -132,14 +157,74 @@ vm_fault_t mmaplab_fault_enter(struct mmaplab_obj *obj, struct vm_fault *vmf,
 }
 
 /*
+ * The fault's event, once a backing knows its answer.  A page served to a
+ * write on a private mapping is copied by the kernel: that is a COW.
+ * Faults may not reclaim memory for an event: GFP_NOWAIT.
+ */
+void mmaplab_fault_done(struct mmaplab_obj *obj, struct vm_fault *vmf,
+			u32 outcome, bool allocated)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mmaplab_ev ev = {
+		.event = MMAPLAB_EV_FAULT,
+		.vma = vma,
+		.addr = vmf->address,
+		.pgoff = vmf->pgoff,
+		.flags = mmaplab_fault_flags(vmf->flags),
+		.allocated = allocated,
+	};
+
+	if (vma->vm_flags & VM_SHARED)
+		ev.flags |= MMAPLAB_FAULT_SHARED;
+	else if ((vmf->flags & FAULT_FLAG_WRITE) &&
+		 (outcome == MMAPLAB_FAULT_OUTCOME_NEW ||
+		  outcome == MMAPLAB_FAULT_OUTCOME_FOUND))
+		outcome = MMAPLAB_FAULT_OUTCOME_COW;
+	ev.outcome = outcome;
+	mmaplab_emit(obj, &ev, GFP_NOWAIT);
+}
+
+void mmaplab_emit_mkwrite(struct mmaplab_obj *obj, struct vm_fault *vmf,
+			  u32 event)
+{
+	struct mmaplab_ev ev = {
+		.event = event,
+		.vma = vmf->vma,
+		.addr = vmf->address,
+		.pgoff = vmf->pgoff,
+		.flags = mmaplab_fault_flags(vmf->flags) | MMAPLAB_FAULT_SHARED,
+	};
+
+	mmaplab_emit(obj, &ev, GFP_NOWAIT);
+}
+
+/* Fault-around runs under RCU (6.5 on): GFP_ATOMIC, and never sleep. */
+void mmaplab_emit_map_pages(struct mmaplab_obj *obj, struct vm_fault *vmf,
+			    pgoff_t start, pgoff_t end, long mapped)
+{
+	struct mmaplab_ev ev = {
+		.event = MMAPLAB_EV_MAP_PAGES,
+		.vma = vmf->vma,
+		.addr = vmf->address,
+		.pgoff = start,
+		.nr_pages = end - start + 1,
+		.result = mapped,
+	};
+
+	mmaplab_emit(obj, &ev, GFP_ATOMIC);
+}
+
+/*
  * A range operation ran while the fault waited for @page's lock: give the
  * page back and let the access fault again, so that it sees the guards
  * and pages the operation left.
  */
-vm_fault_t mmaplab_fault_retry(struct mmaplab_obj *obj, struct page *page)
+vm_fault_t mmaplab_fault_retry(struct mmaplab_obj *obj, struct vm_fault *vmf,
+			       struct page *page)
 {
 	unlock_page(page);
 	put_page(page);
 	mmaplab_count(obj, MMAPLAB_CNT_FAULTS_RETRIED);
+	mmaplab_fault_done(obj, vmf, MMAPLAB_FAULT_OUTCOME_RETRIED, false);
 	return VM_FAULT_NOPAGE;
 }

@@ -49,7 +49,7 @@ expect_grep() {
 	fi
 }
 
-TESTS=80
+TESTS=83
 echo "TAP version 13"
 echo "1..$TESTS"
 
@@ -91,6 +91,40 @@ expect_status sigbus_reported 0 "$MMAPLAB" --json create --pages 1 --length 2 --
 	expect_grep sigbus_reported "$tmp/out" 'SIGBUS'
 expect_status counters_human 0 "$MMAPLAB" create --pages 3 --map private --touch write &&
 	expect_grep counters_human "$tmp/out" 'faults_cow +3|cow[^0-9]+3'
+# monitor: an object's life as events, one line each; JSON one per line;
+# SIGTERM ends it with status 0.  (Root here: the "monitor" group.)
+"$MMAPLAB" monitor --no-dump --count 6 >"$tmp/mon" 2>"$tmp/monerr" &
+mon=$!
+sleep 1
+"$MMAPLAB" create --pages 1 --touch read >/dev/null 2>&1
+wait $mon
+st=$?
+if [ $st -eq 0 ]; then
+	expect_grep monitor_events "$tmp/mon" '#4 fault pid [0-9]+ \(mmaplab\).* read,shared new allocated'
+else
+	notok monitor_events "monitor exited $st: $(head -c 300 "$tmp/monerr")"
+fi
+"$MMAPLAB" --json monitor --no-dump --count 6 >"$tmp/mon" 2>"$tmp/monerr" &
+mon=$!
+sleep 1
+"$MMAPLAB" create --pages 1 --touch write >/dev/null 2>&1
+wait $mon
+bad=0
+while read -r line; do
+	printf '%s\n' "$line" | "$JSON_VALID" type event object seq >/dev/null 2>&1 || bad=1
+done <"$tmp/mon"
+if [ $bad -eq 0 ] && [ "$(wc -l <"$tmp/mon")" -eq 6 ]; then
+	ok monitor_json
+else
+	notok monitor_json "not 6 valid JSON lines: $(head -c 400 "$tmp/mon")"
+fi
+"$MMAPLAB" monitor >"$tmp/mon" 2>"$tmp/monerr" &
+mon=$!
+sleep 1
+kill -TERM $mon
+wait $mon
+st=$?
+if [ $st -eq 0 ]; then ok monitor_sigterm; else notok monitor_sigterm "exit $st after SIGTERM: $(head -c 300 "$tmp/monerr")"; fi
 # ------------------------------------------------ inspect, explain, maps
 #
 # Helpers hold one mapping each, in a known state, while they are looked

@@ -24,6 +24,7 @@
  *	remap.c		"remap": its options and report; remap_exec.c runs an
  *			operation in the holder, hold.c is the control socket
  *			of "create --hold" (remap.h: what they share)
+ *	monitor.c	"monitor": the events, over generic netlink (libmnl)
  *	lib.c/h		exit codes, diagnostics, option values, the ABI's
  *			names, the device and its ioctls
  *	mapping.c/h	a mapping of the device: --map/--prot/--touch, accesses
@@ -73,7 +74,8 @@
 	CMD(explain, "one page of a process in words: what maps it and why")	\
 	CMD(maps,   "one row per VMA of a process, like pmap -X") \
 	CMD(remap,  "mremap, mprotect, madvise, munmap, ... a mapping (one held\n" \
-		    "                  by create --hold, or its own) and show what changed")
+		    "                  by create --hold, or its own) and show what changed") \
+	CMD(monitor, "print the module's events as they happen")
 
 struct command {
 	const char *name;

@@ -28,7 +28,7 @@
 #define MMAPLAB_DEVICE_PATH	"/dev/mmaplab"
 
 /* ABI version reported by MMAPLAB_IOC_STATS, bumped on any addition. */
-#define MMAPLAB_ABI_VERSION	3
+#define MMAPLAB_ABI_VERSION	4
 
 /**
  * enum mmaplab_backing - where the pages of a lab object come from
@@ -530,6 +530,224 @@ struct mmaplab_inspect {
 
 #define MMAPLAB_INSPECT_NO_PAGES	(1U << 0)
 #define MMAPLAB_INSPECT_FLAGS_ALL	(MMAPLAB_INSPECT_NO_PAGES)
+
+/*
+ * Events: a generic netlink family, resolved by name (CTRL_CMD_GETFAMILY
+ * with MMAPLAB_GENL_NAME).  See Documentation/events.rst and the family's
+ * spec, Documentation/netlink/mmaplab.yaml.
+ *
+ * Every callback the module sees on an object becomes one notification,
+ * MMAPLAB_CMD_EVENT_NTF (sequence number 0 in the netlink header), sent
+ *  - to every socket that joined the multicast group MMAPLAB_GENL_MCGRP
+ *    ("monitor"), which needs CAP_NET_ADMIN: everyone's events;
+ *  - to every socket that subscribed to that object (MMAPLAB_CMD_SUBSCRIBE
+ *    with a descriptor of the object): any user, for the objects whose
+ *    descriptor they hold.
+ * The same events are tracepoints of the system "mmaplab" (tracefs
+ * events/mmaplab/).
+ */
+#define MMAPLAB_GENL_NAME	"mmaplab"
+#define MMAPLAB_GENL_VERSION	1
+#define MMAPLAB_GENL_MCGRP	"monitor"
+
+/**
+ * enum mmaplab_cmd - generic netlink commands of the "mmaplab" family
+ * @MMAPLAB_CMD_UNSPEC:      reserved
+ * @MMAPLAB_CMD_OBJ_GET:     dump (NLM_F_DUMP) only: one reply per live
+ *                           object: @OBJ_ID, @BACKING, @CONFIG_FLAGS,
+ *                           @NR_PAGES, @UID, @SEQ (the sequence number of
+ *                           the object's last event), @LOST and one
+ *                           nested @VMA per VMA mapping it.  With
+ *                           CAP_NET_ADMIN or CAP_SYS_ADMIN every object,
+ *                           else the objects this socket subscribed to.
+ *                           A reply carries NLM_F_DUMP_INTR when objects
+ *                           came or went while the dump ran.
+ * @MMAPLAB_CMD_SUBSCRIBE:   (request: @OBJ_FD) send the events of the
+ *                           object open on descriptor @OBJ_FD of the
+ *                           caller to this socket, until it closes, the
+ *                           object dies or @MMAPLAB_CMD_UNSUBSCRIBE.
+ *                           Any user: holding the descriptor is the
+ *                           permission.  EBADF (not a descriptor), EINVAL
+ *                           (not an mmaplab object), EEXIST (already
+ *                           subscribed), ENOSPC (MMAPLAB_MAX_SUBSCRIBERS)
+ * @MMAPLAB_CMD_UNSUBSCRIBE: (request: @OBJ_ID) undo a subscription of
+ *                           this socket; ENOENT if there is none
+ * @MMAPLAB_CMD_EVENT_NTF:   a notification: one event (attributes below)
+ */
+enum mmaplab_cmd {
+	MMAPLAB_CMD_UNSPEC		= 0,
+	MMAPLAB_CMD_OBJ_GET		= 1,
+	MMAPLAB_CMD_SUBSCRIBE		= 2,
+	MMAPLAB_CMD_UNSUBSCRIBE		= 3,
+	MMAPLAB_CMD_EVENT_NTF		= 4,
+};
+
+#define MMAPLAB_CMD_MAX			MMAPLAB_CMD_EVENT_NTF
+
+/* Subscribers one object may have at once (ENOSPC beyond). */
+#define MMAPLAB_MAX_SUBSCRIBERS		16
+
+/**
+ * enum mmaplab_event - what happened (@MMAPLAB_A_EVENT)
+ * @MMAPLAB_EV_NONE:         reserved
+ * @MMAPLAB_EV_CREATED:      the object was created (open of the device)
+ * @MMAPLAB_EV_CONFIGURED:   MMAPLAB_IOC_CONFIGURE succeeded: @BACKING,
+ *                           @CONFIG_FLAGS, @NR_PAGES
+ * @MMAPLAB_EV_DESTROYED:    the last reference went: the object is freed
+ * @MMAPLAB_EV_MMAP:         mmap() of the object succeeded: the new VMA
+ * @MMAPLAB_EV_OPEN:         vm_operations ->open: the new VMA (fork,
+ *                           split, mremap move)
+ * @MMAPLAB_EV_CLOSE:        ->close: the VMA that goes away
+ * @MMAPLAB_EV_MAY_SPLIT:    ->may_split: the VMA, and @ADDR where it splits
+ * @MMAPLAB_EV_MREMAP:       ->mremap: the VMA at its new place
+ * @MMAPLAB_EV_MPROTECT:     ->mprotect: the VMA, @ADDR .. @END and @PROT,
+ *                           the new protection (PROT_* bits)
+ * @MMAPLAB_EV_FAULT:        ->fault: @ADDR, @PGOFF, @FAULT_FLAGS,
+ *                           @OUTCOME, and @ALLOCATED when the object
+ *                           allocated the page for this fault
+ * @MMAPLAB_EV_PAGE_MKWRITE: ->page_mkwrite: @ADDR, @PGOFF
+ * @MMAPLAB_EV_PFN_MKWRITE:  ->pfn_mkwrite: @ADDR, @PGOFF
+ * @MMAPLAB_EV_MAP_PAGES:    ->map_pages (fault-around): @ADDR (the
+ *                           faulting address), @PGOFF and @NR_PAGES (the
+ *                           range offered), @RESULT (pages mapped; backing
+ *                           pages only)
+ * @MMAPLAB_EV_GUARD:        MMAPLAB_IOC_GUARD: @PGOFF, @NR_PAGES,
+ *                           @RANGE_FLAGS, @RESULT (guard pages after it)
+ * @MMAPLAB_EV_INVALIDATE:   MMAPLAB_IOC_INVALIDATE: @PGOFF, @NR_PAGES,
+ *                           @RANGE_FLAGS, @RESULT (pages replaced)
+ * @MMAPLAB_EV_CLEAN:        MMAPLAB_IOC_CLEAN: @PGOFF, @NR_PAGES, @RESULT
+ *                           (pages that were dirty)
+ *
+ * Every event carries @EVENT, @OBJ_ID, @SEQ, @PID and @COMM (the task
+ * that caused it); the VMA events and the page events also @VMA_START,
+ * @VMA_END and @VMA_PGOFF.
+ */
+enum mmaplab_event {
+	MMAPLAB_EV_NONE			= 0,
+	MMAPLAB_EV_CREATED		= 1,
+	MMAPLAB_EV_CONFIGURED		= 2,
+	MMAPLAB_EV_DESTROYED		= 3,
+	MMAPLAB_EV_MMAP			= 4,
+	MMAPLAB_EV_OPEN			= 5,
+	MMAPLAB_EV_CLOSE		= 6,
+	MMAPLAB_EV_MAY_SPLIT		= 7,
+	MMAPLAB_EV_MREMAP		= 8,
+	MMAPLAB_EV_MPROTECT		= 9,
+	MMAPLAB_EV_FAULT		= 10,
+	MMAPLAB_EV_PAGE_MKWRITE		= 11,
+	MMAPLAB_EV_PFN_MKWRITE		= 12,
+	MMAPLAB_EV_MAP_PAGES		= 13,
+	MMAPLAB_EV_GUARD		= 14,
+	MMAPLAB_EV_INVALIDATE		= 15,
+	MMAPLAB_EV_CLEAN		= 16,
+};
+
+#define MMAPLAB_EV_MAX			MMAPLAB_EV_CLEAN
+
+/**
+ * enum mmaplab_fault_outcome - how a fault was answered (@MMAPLAB_A_OUTCOME)
+ * @MMAPLAB_FAULT_OUTCOME_NONE:    reserved
+ * @MMAPLAB_FAULT_OUTCOME_NEW:     the object had no page there yet: it was
+ *                                 made (store, or shmem's page cache)
+ * @MMAPLAB_FAULT_OUTCOME_FOUND:   the object's existing page was mapped
+ * @MMAPLAB_FAULT_OUTCOME_COW:     a write on a private mapping: the kernel
+ *                                 copies the object's page (new if
+ *                                 @ALLOCATED) into an anonymous page
+ * @MMAPLAB_FAULT_OUTCOME_SIGBUS:  past the end of the object
+ * @MMAPLAB_FAULT_OUTCOME_SIGSEGV: a guard page (MMAPLAB_IOC_GUARD)
+ * @MMAPLAB_FAULT_OUTCOME_RETRIED: a range operation ran meanwhile: the
+ *                                 access faults again
+ * @MMAPLAB_FAULT_OUTCOME_ERROR:   the page could not be had (ENOMEM, ...)
+ */
+enum mmaplab_fault_outcome {
+	MMAPLAB_FAULT_OUTCOME_NONE	= 0,
+	MMAPLAB_FAULT_OUTCOME_NEW	= 1,
+	MMAPLAB_FAULT_OUTCOME_FOUND	= 2,
+	MMAPLAB_FAULT_OUTCOME_COW	= 3,
+	MMAPLAB_FAULT_OUTCOME_SIGBUS	= 4,
+	MMAPLAB_FAULT_OUTCOME_SIGSEGV	= 5,
+	MMAPLAB_FAULT_OUTCOME_RETRIED	= 6,
+	MMAPLAB_FAULT_OUTCOME_ERROR	= 7,
+};
+
+/*
+ * @MMAPLAB_A_FAULT_FLAGS: the kernel's FAULT_FLAG_* bits, renamed and
+ * numbered here so that they mean the same on every kernel.
+ */
+#define MMAPLAB_FAULT_WRITE		(1U << 0)  /* a write access */
+#define MMAPLAB_FAULT_SHARED		(1U << 1)  /* the VMA is shared */
+#define MMAPLAB_FAULT_USER		(1U << 2)  /* from user space */
+#define MMAPLAB_FAULT_REMOTE		(1U << 3)  /* another mm (GUP) */
+#define MMAPLAB_FAULT_TRIED		(1U << 4)  /* second try */
+#define MMAPLAB_FAULT_VMA_LOCK		(1U << 5)  /* per-VMA lock (6.4+) */
+
+/**
+ * enum mmaplab_attr - attributes of the "mmaplab" family
+ * @MMAPLAB_A_UNSPEC:       reserved
+ * @MMAPLAB_A_PAD:          padding for 64-bit attributes
+ * @MMAPLAB_A_EVENT:        u32, enum mmaplab_event
+ * @MMAPLAB_A_OBJ_ID:       u64, the object's id (STATS @object_id)
+ * @MMAPLAB_A_SEQ:          u64, the event's number among the object's
+ *                          events, from 1, with no gap: a receiver that
+ *                          sees a gap lost that many events
+ * @MMAPLAB_A_PID:          u32, thread-group id of the task that caused
+ *                          the event (dump: of the mm's owner, 0 unknown)
+ * @MMAPLAB_A_COMM:         string, that task's name
+ * @MMAPLAB_A_VMA_START:    u64, first address of the VMA
+ * @MMAPLAB_A_VMA_END:      u64, end of the VMA (exclusive)
+ * @MMAPLAB_A_VMA_PGOFF:    u64, the VMA's offset in the object, in pages
+ * @MMAPLAB_A_ADDR:         u64, the address (fault, split, mprotect start)
+ * @MMAPLAB_A_END:          u64, end of the mprotect range (exclusive)
+ * @MMAPLAB_A_PGOFF:        u64, page of the object (fault), first page of
+ *                          a range
+ * @MMAPLAB_A_NR_PAGES:     u64, pages of a range; of the object
+ *                          (CONFIGURED, dump)
+ * @MMAPLAB_A_FAULT_FLAGS:  u32, MMAPLAB_FAULT_* bits
+ * @MMAPLAB_A_OUTCOME:      u32, enum mmaplab_fault_outcome
+ * @MMAPLAB_A_ALLOCATED:    flag, the fault allocated the object's page
+ * @MMAPLAB_A_RESULT:       u64, see enum mmaplab_event
+ * @MMAPLAB_A_PROT:         u32, PROT_* bits (mprotect)
+ * @MMAPLAB_A_RANGE_FLAGS:  u32, the range ioctl's flags
+ * @MMAPLAB_A_BACKING:      u32, enum mmaplab_backing
+ * @MMAPLAB_A_CONFIG_FLAGS: u32, MMAPLAB_CONFIG_* flags
+ * @MMAPLAB_A_UID:          u32, the user the object is charged to
+ * @MMAPLAB_A_LOST:         u64, events of the object no receiver could be
+ *                          sent (no memory, or a socket's buffer full)
+ * @MMAPLAB_A_VMA:          nest (dump): one VMA mapping the object, with
+ *                          @VMA_START, @VMA_END, @VMA_PGOFF and @PID
+ * @MMAPLAB_A_OBJ_FD:       s32 (request), a descriptor of an object
+ */
+enum mmaplab_attr {
+	MMAPLAB_A_UNSPEC		= 0,
+	MMAPLAB_A_PAD			= 1,
+	MMAPLAB_A_EVENT			= 2,
+	MMAPLAB_A_OBJ_ID		= 3,
+	MMAPLAB_A_SEQ			= 4,
+	MMAPLAB_A_PID			= 5,
+	MMAPLAB_A_COMM			= 6,
+	MMAPLAB_A_VMA_START		= 7,
+	MMAPLAB_A_VMA_END		= 8,
+	MMAPLAB_A_VMA_PGOFF		= 9,
+	MMAPLAB_A_ADDR			= 10,
+	MMAPLAB_A_END			= 11,
+	MMAPLAB_A_PGOFF			= 12,
+	MMAPLAB_A_NR_PAGES		= 13,
+	MMAPLAB_A_FAULT_FLAGS		= 14,
+	MMAPLAB_A_OUTCOME		= 15,
+	MMAPLAB_A_ALLOCATED		= 16,
+	MMAPLAB_A_RESULT		= 17,
+	MMAPLAB_A_PROT			= 18,
+	MMAPLAB_A_RANGE_FLAGS		= 19,
+	MMAPLAB_A_BACKING		= 20,
+	MMAPLAB_A_CONFIG_FLAGS		= 21,
+	MMAPLAB_A_UID			= 22,
+	MMAPLAB_A_LOST			= 23,
+	MMAPLAB_A_VMA			= 24,
+	MMAPLAB_A_OBJ_FD		= 25,
+
+	__MMAPLAB_A_MAX,
+	MMAPLAB_A_MAX			= __MMAPLAB_A_MAX - 1,
+};
 
 #define MMAPLAB_IOC_MAGIC		0xB7
 
