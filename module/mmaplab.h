@@ -15,6 +15,7 @@
 #include <linux/kref.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -73,6 +74,11 @@ static inline bool mmaplab_injected(enum mmaplab_bug bug)
 }
 
 struct mmaplab_obj;
+
+/* One CPU's share of an object's counters (struct mmaplab_obj @cnt). */
+struct mmaplab_counters {
+	u64 v[MMAPLAB_NR_COUNTERS];
+};
 
 /**
  * struct mmaplab_backing_ops - what a backing (enum mmaplab_backing) does
@@ -143,7 +149,9 @@ struct mmaplab_backing_ops {
  * @dirty:     bitmap of pages written since last cleaned (write-notify)
  * @resident:  number of entries in @pages
  * @vmas_live: VMAs mapping the object now
- * @cnt:       event counters, enum mmaplab_counter
+ * @cnt:       event counters, enum mmaplab_counter, one set per CPU: a
+ *             fault writes only its own CPU's (no cache line bounces
+ *             between CPUs faulting on one object); readers add them up
  * @lost:      MMAPLAB_BUG_LEAK only
  * @node:      in the module-wide list of objects (events.c)
  * @ev_lock:   orders numbering and sending of the object's events when
@@ -176,7 +184,7 @@ struct mmaplab_obj {
 	unsigned long *dirty;
 	atomic_long_t resident;
 	atomic_long_t vmas_live;
-	atomic64_t cnt[MMAPLAB_NR_COUNTERS];
+	struct mmaplab_counters __percpu *cnt;
 	void *lost;
 	struct list_head node;
 	spinlock_t ev_lock;		/* @subs, event order */
@@ -190,13 +198,13 @@ struct mmaplab_obj {
 static inline void mmaplab_count(struct mmaplab_obj *obj,
 				 enum mmaplab_counter c)
 {
-	atomic64_inc(&obj->cnt[c]);
+	this_cpu_inc(obj->cnt->v[c]);
 }
 
 static inline void mmaplab_count_n(struct mmaplab_obj *obj,
 				   enum mmaplab_counter c, long n)
 {
-	atomic64_add(n, &obj->cnt[c]);
+	this_cpu_add(obj->cnt->v[c], n);
 }
 
 static inline bool mmaplab_guarded(struct mmaplab_obj *obj, pgoff_t index)

@@ -34,13 +34,19 @@ static atomic64_t mmaplab_last_id = ATOMIC64_INIT(0);
 struct mmaplab_obj *mmaplab_obj_create(struct file *file)
 {
 	struct mmaplab_obj *obj;
-	int i;
 
 	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
 	if (!obj)
 		return NULL;
+	obj->cnt = alloc_percpu_gfp(struct mmaplab_counters,
+				    GFP_KERNEL_ACCOUNT);
+	if (!obj->cnt) {
+		kfree(obj);
+		return NULL;
+	}
 	obj->inode = mmaplab_fs_new_inode();
 	if (IS_ERR(obj->inode)) {
+		free_percpu(obj->cnt);
 		kfree(obj);
 		return NULL;
 	}
@@ -52,8 +58,6 @@ struct mmaplab_obj *mmaplab_obj_create(struct file *file)
 	xa_init(&obj->pages);
 	atomic_long_set(&obj->resident, 0);
 	atomic_long_set(&obj->vmas_live, 0);
-	for (i = 0; i < MMAPLAB_NR_COUNTERS; i++)
-		atomic64_set(&obj->cnt[i], 0);
 	spin_lock_init(&obj->ev_lock);
 	INIT_LIST_HEAD(&obj->subs);
 	INIT_LIST_HEAD(&obj->vmas);
@@ -94,6 +98,7 @@ static void mmaplab_obj_release(struct kref *ref)
 	mmaplab_obj_unconfigure(obj);
 	iput(obj->inode);
 	mutex_destroy(&obj->lock);
+	free_percpu(obj->cnt);
 	kfree(obj);
 	if (mmaplab_injected(MMAPLAB_BUG_UAF) &&
 	    READ_ONCE(obj->nr_pages) == ULONG_MAX)
@@ -232,6 +237,17 @@ static const size_t mmaplab_stat_field[MMAPLAB_NR_COUNTERS] = {
 
 #undef STAT
 
+/* A counter: the sum of every CPU's share (a snapshot, not a cut). */
+static u64 mmaplab_counter_sum(struct mmaplab_obj *obj, enum mmaplab_counter c)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(obj->cnt, cpu)->v[c];
+	return sum;
+}
+
 static u64 *mmaplab_stat(struct mmaplab_stats *st, enum mmaplab_counter c)
 {
 	return (u64 *)((char *)st + mmaplab_stat_field[c]);
@@ -256,7 +272,7 @@ void mmaplab_obj_fill_stats(struct mmaplab_obj *obj, struct mmaplab_stats *st)
 	st->abi_version = MMAPLAB_ABI_VERSION;
 	st->object_id = obj->id;
 	for (c = 0; c < MMAPLAB_NR_COUNTERS; c++)
-		*mmaplab_stat(st, c) = atomic64_read(&obj->cnt[c]);
+		*mmaplab_stat(st, c) = mmaplab_counter_sum(obj, c);
 	st->vmas_live = atomic_long_read(&obj->vmas_live);
 
 	st->live_objects = atomic_long_read(&mmaplab_live_objects);
@@ -277,7 +293,8 @@ void mmaplab_obj_reset_stats(struct mmaplab_obj *obj,
 {
 	int c;
 
+	/* Per-CPU shares only add up: taking it all from this CPU's is fine. */
 	for (c = 0; c < MMAPLAB_NR_COUNTERS; c++)
-		atomic64_sub(*mmaplab_stat((struct mmaplab_stats *)st, c),
-			     &obj->cnt[c]);
+		this_cpu_sub(obj->cnt->v[c],
+			     *mmaplab_stat((struct mmaplab_stats *)st, c));
 }
