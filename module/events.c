@@ -31,6 +31,7 @@
 #include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
 #include <linux/sched.h>
@@ -287,11 +288,22 @@ static int mmaplab_ev_send(struct mmaplab_obj *obj, struct sk_buff *skb)
 	return failed;
 }
 
+/*
+ * Off, no event is numbered, traced or sent: what make bench compares
+ * against to measure what events cost with nobody listening.
+ */
+static bool mmaplab_events_on = true;
+module_param_named(events, mmaplab_events_on, bool, 0644);
+MODULE_PARM_DESC(events, "Number, trace and send events (default on)");
+
 void mmaplab_emit(struct mmaplab_obj *obj, struct mmaplab_ev *ev, gfp_t gfp)
 {
 	struct sk_buff *skb;
 	void *seq = NULL;
 	int failed;
+
+	if (!READ_ONCE(mmaplab_events_on))
+		return;
 
 	if (!READ_ONCE(obj->nr_subs) && !mmaplab_monitored()) {
 		ev->seq = atomic64_inc_return(&obj->ev_seq);

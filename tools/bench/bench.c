@@ -19,6 +19,9 @@
  *             off, and tmpfs's own fault-around
  *   uffd      supplying a page on first touch: the module's ->fault vs
  *             userfaultfd MISSING + UFFDIO_COPY from a handler thread
+ *   events    faults with events numbered and traced but nobody listening
+ *             vs the module's events=0, and the events a monitor
+ *             (mmaplab monitor --json) receives per second, and loses
  *   scaling   2 threads faulting one object and two objects vs 1 thread;
  *             the cost per page from 16 MiB to --max-mib
  *   inspect   MMAPLAB_IOC_INSPECT over a populated range vs reading the
@@ -41,7 +44,9 @@
 #include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,6 +81,8 @@ struct result {
 };
 
 static struct result results[32];
+
+static long param(const char *name, long set);
 static int nr_results;
 
 static double now(void)
@@ -544,6 +551,158 @@ static int figure_uffd(int lab)
 	return 0;
 }
 
+/* ---- events ------------------------------------------------------------- */
+
+/*
+ * A monitor in a child: "mmaplab monitor --json --no-dump", its lines
+ * counted by the caller through a pipe.
+ */
+static pid_t monitor_start(int *out)
+{
+	int pfd[2];
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		execlp("mmaplab", "mmaplab", "--json", "monitor", "--no-dump",
+		       (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	*out = pfd[0];
+	return pid;
+}
+
+/*
+ * The monitor's output: event lines, and the events its "lost" lines
+ * say were skipped ({"type":"lost",...,"events":N}).
+ */
+static void count_lines(char *buf, unsigned long *events, unsigned long *lost)
+{
+	char *line, *next, *p;
+
+	for (line = buf; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		if (strstr(line, "\"type\":\"event\""))
+			(*events)++;
+		else if (strstr(line, "\"type\":\"lost\"") &&
+			 (p = strstr(line, "\"events\":")))
+			*lost += strtoul(p + 9, NULL, 10);
+	}
+}
+
+/* Drains the monitor's output as it comes, so that it never blocks. */
+struct drain {
+	int fd;
+	char *buf;
+	size_t len, room;
+	_Atomic double last;	/* when output last came */
+};
+
+static void *drain_run(void *arg)
+{
+	struct drain *d = arg;
+	ssize_t n;
+
+	for (;;) {
+		if (d->len + 65536 > d->room) {
+			d->room *= 2;
+			d->buf = realloc(d->buf, d->room);
+		}
+		n = read(d->fd, d->buf + d->len, 65536);
+		if (n <= 0)
+			break;
+		d->len += n;
+		d->last = now();
+	}
+	return NULL;
+}
+
+/* Wait until the monitor printed nothing for a second; stop it; count. */
+static void monitor_stop(pid_t pid, struct drain *d, pthread_t t,
+			 unsigned long *events, unsigned long *lost)
+{
+	double t0 = now();
+
+	while (now() - d->last < 1.0 &&
+	       now() - t0 < 60)
+		usleep(100000);
+	kill(pid, SIGTERM);
+	pthread_join(t, NULL);
+	d->buf[d->len] = 0;
+	*events = *lost = 0;
+	count_lines(d->buf, events, lost);
+	free(d->buf);
+	close(d->fd);
+	waitpid(pid, NULL, 0);
+}
+
+static int figure_events(int lab)
+{
+	struct side pages = { 0, MMAPLAB_BACKING_PAGES, 0, MAP_SHARED };
+	size_t len = (smoke ? 4 : fault_mib) << 20;
+	struct drain d = { 0 };
+	unsigned long events, lost;
+	double on[64], off[64], t, t0, drain;
+	pthread_t th;
+	static char note[200];
+	long old = param("events", -1);
+	int r;
+	pid_t pid;
+
+	(void)lab;
+	if (old < 0 || param("events", 0) < 0) {
+		skip("events", "faults, events on", "events=0",
+		     "cannot switch the module's events parameter (not root?)");
+		return 0;
+	}
+	for (r = 0; r < reps; r++) {
+		param("events", 1);
+		on[r] = run_side(&pages, len, true);
+		param("events", 0);
+		off[r] = run_side(&pages, len, true);
+		if (on[r] < 0 || off[r] < 0) {
+			param("events", old);
+			fprintf(stderr, "mmaplab-bench: events: %s\n",
+				strerror(errno));
+			return 1;
+		}
+	}
+	param("events", 1);
+	add("events", "faults, nobody listening", "events=0 (same build)", on,
+	    off, reps, NULL);
+
+	/* With a monitor: every fault is an event it must receive. */
+	pid = monitor_start(&d.fd);
+	if (pid < 0) {
+		param("events", old);
+		return 1;
+	}
+	d.room = 1 << 20;
+	d.buf = malloc(d.room);
+	d.last = now();
+	pthread_create(&th, NULL, drain_run, &d);
+	usleep(300000);
+	t0 = now();
+	t = run_side(&pages, len, true);
+	monitor_stop(pid, &d, th, &events, &lost);
+	drain = d.last - t0;
+	param("events", old);
+	snprintf(note, sizeof(note),
+		 "monitor: %lu events received (%.0f/s), %lu reported lost, for %zu faults",
+		 events, drain > 0 ? events / drain : 0, lost,
+		 len / page_size);
+	on[0] = t;
+	add("events", "faults, monitor attached", "events=0 (same build)", on,
+	    off, 1, note);
+	return 0;
+}
+
 /* ---- scaling ------------------------------------------------------------ */
 
 struct toucher {
@@ -655,6 +814,7 @@ static const struct {
 	{ "fault", figure_fault },
 	{ "around", figure_around },
 	{ "uffd", figure_uffd },
+	{ "events", figure_events },
 	{ "scaling", figure_scaling },
 	{ "inspect", figure_inspect },
 };
@@ -718,7 +878,7 @@ static void usage(FILE *f)
 		"  -M, --max-mib N    largest size for the scaling figure (default 256;\n"
 		"                the module's max_pages must allow it)\n"
 		"  -s, --smoke   each figure once, small: that it runs, not how fast\n"
-		"figures: fault around uffd scaling inspect (default: all)\n");
+		"figures: fault around uffd events scaling inspect (default: all)\n");
 }
 
 /* A module parameter: read it, or set it (root); -1 if neither works. */
