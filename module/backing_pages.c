@@ -53,6 +53,65 @@ static vm_fault_t mmaplab_pages_fault(struct vm_fault *vmf)
 	return VM_FAULT_LOCKED;
 }
 
+/* Pages mapped per vm_insert_pages() call: one page-table lock each. */
+#define MMAPLAB_FA_BATCH	16
+
+/*
+ * Lock and check the stored page at @i for fault-around: not a guard
+ * page, still stored, and no range operation began since fault-around
+ * did (@seq).  Returns it locked and referenced, NULL to skip it, or an
+ * ERR_PTR to stop.
+ */
+static struct page *mmaplab_pages_fa_get(struct mmaplab_obj *obj, pgoff_t i,
+					 unsigned long seq)
+{
+	struct page *page = mmaplab_store_lookup(obj, i);
+
+	if (!page)
+		return NULL;
+	if (!trylock_page(page)) {
+		put_page(page);
+		return NULL;
+	}
+	if (READ_ONCE(obj->seq) != seq) {
+		unlock_page(page);
+		put_page(page);
+		return ERR_PTR(-EAGAIN);
+	}
+	if (mmaplab_guarded(obj, i) || !mmaplab_store_holds(obj, i, page)) {
+		unlock_page(page);
+		put_page(page);
+		return NULL;
+	}
+	return page;
+}
+
+/*
+ * Map a run of @n locked pages at @addr, in one page-table lock where
+ * nothing is mapped there yet; returns how many were mapped and sets
+ * *@hit if one of them is at @fault.  An entry already there stops
+ * vm_insert_pages(): the rest go one by one.
+ */
+static long mmaplab_pages_fa_insert(struct vm_area_struct *vma,
+				    unsigned long addr, struct page **pages,
+				    unsigned long n, unsigned long fault,
+				    bool *hit)
+{
+	unsigned long left = n, k;
+	long mapped = 0;
+
+	if (!vm_insert_pages(vma, addr, pages, &left))
+		left = 0;
+	for (k = 0; k < n; k++, addr += PAGE_SIZE) {
+		if (k >= n - left && vm_insert_page(vma, addr, pages[k]))
+			continue;
+		mapped++;
+		if (addr == fault)
+			*hit = true;
+	}
+	return mapped;
+}
+
 /*
  * Fault-around: map the object's resident pages in [start, end] that this
  * VMA does not map yet.  Runs under RCU on recent kernels, so it neither
@@ -60,8 +119,8 @@ static vm_fault_t mmaplab_pages_fault(struct vm_fault *vmf)
  * ->fault serves the access, and a page whose lock is taken is skipped.
  * Each page is mapped under its lock, after checking that no range
  * operation began since this call did, that it is not a guard page and
- * that it is still stored.  The VMA is VM_MIXEDMAP, which
- * vm_insert_page() needs when called outside mmap().
+ * that it is still stored; runs of consecutive pages go in batches.  The
+ * VMA is VM_MIXEDMAP, which vm_insert_page{,s}() need outside mmap().
  */
 static vm_fault_t mmaplab_pages_map_pages(struct vm_fault *vmf,
 					  pgoff_t start, pgoff_t end)
@@ -69,44 +128,45 @@ static vm_fault_t mmaplab_pages_map_pages(struct vm_fault *vmf,
 	struct vm_area_struct *vma = vmf->vma;
 	struct mmaplab_obj *obj = mmaplab_vma_obj(vma);
 	unsigned long seq = READ_ONCE(obj->seq);
-	unsigned long addr;
-	vm_fault_t ret = 0;
-	struct page *page;
+	unsigned long fault = vmf->address & PAGE_MASK;
+	struct page *run[MMAPLAB_FA_BATCH], *page;
+	pgoff_t i = start, first;
+	unsigned long n, k;
+	bool hit = false, stop = false;
 	long mapped = 0;
-	pgoff_t i;
 
 	mmaplab_count(obj, MMAPLAB_CNT_MAP_PAGES);
 	if (pmd_none(*vmf->pmd)) {
 		mmaplab_emit_map_pages(obj, vmf, start, end, 0);
 		return 0;
 	}
-	for (i = start; i <= end && i < obj->nr_pages; i++) {
-		page = mmaplab_store_lookup(obj, i);
-		if (!page)
-			continue;
-		if (!trylock_page(page)) {
-			put_page(page);
-			continue;
+	end = min_t(pgoff_t, end, obj->nr_pages - 1);
+	while (i <= end && !stop) {
+		/* A run of consecutive pages that can be mapped. */
+		first = i;
+		for (n = 0; n < MMAPLAB_FA_BATCH && i <= end; n++, i++) {
+			page = mmaplab_pages_fa_get(obj, i, seq);
+			if (IS_ERR(page))
+				stop = true;
+			if (IS_ERR_OR_NULL(page))
+				break;
+			run[n] = page;
 		}
-		if (READ_ONCE(obj->seq) != seq) {
-			unlock_page(page);
-			put_page(page);
-			break;
+		if (n)
+			mapped += mmaplab_pages_fa_insert(vma,
+				vma->vm_start + ((first - vma->vm_pgoff) << PAGE_SHIFT),
+				run, n, fault, &hit);
+		for (k = 0; k < n; k++) {
+			unlock_page(run[k]);
+			put_page(run[k]);
 		}
-		addr = vma->vm_start + ((i - vma->vm_pgoff) << PAGE_SHIFT);
-		if (!mmaplab_guarded(obj, i) &&
-		    mmaplab_store_holds(obj, i, page) &&
-		    !vm_insert_page(vma, addr, page)) {
-			mapped++;
-			if (addr == (vmf->address & PAGE_MASK))
-				ret = VM_FAULT_NOPAGE;
-		}
-		unlock_page(page);
-		put_page(page);
+		/* Past the page that ended the run (absent, busy or stop). */
+		if (n < MMAPLAB_FA_BATCH)
+			i++;
 	}
 	mmaplab_count_n(obj, MMAPLAB_CNT_MAP_PAGES_MAPPED, mapped);
 	mmaplab_emit_map_pages(obj, vmf, start, end, mapped);
-	return ret;
+	return hit ? VM_FAULT_NOPAGE : 0;
 }
 
 /*
