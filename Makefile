@@ -3,7 +3,8 @@
 # mmaplab - a laboratory for Linux memory mappings.
 #
 # The two commands of README.md, for a Debian 12 (amd64) machine:
-#   make demo     the guided demo, inside a VM (the host kernel is not touched)
+#   make demo     the guided demo, inside a VM (the host kernel is not touched);
+#                 make demo DEMO=NAME runs one topic of the course
 #   make check    every test on every default kernel, inside VMs
 #
 # On your own machine:
@@ -75,8 +76,10 @@ check:
 check-host: all
 	@tools/check --host
 
+# make demo: the tour; make demo DEMO=NAME: one topic ("mmaplab demo" lists them).
+DEMO ?=
 demo:
-	@tools/demo --kernel $(KERNEL)
+	@tools/demo --kernel $(KERNEL) $(if $(DEMO),--demo $(DEMO))
 
 shell:
 	@tools/vm/run --interactive --kernel $(KERNEL) -- sh

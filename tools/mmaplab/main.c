@@ -32,6 +32,8 @@
  *	report.c/h	how reported values look: the stats tables and JSON,
  *			the cells of per-page reports
  *	out.c/h		human tables, colour, one JSON object on stdout
+ *	demo.c/h	"demo": the list of demos and how a demo talks;
+ *			demo_*.c the scenarios, one file per group of demos
  *
  * Adding a command (inspect, remap, monitor, demo, ...):
  *  1. Write NAME.c: "ml_command_fn cmd_NAME;" (lib.h), then the function
@@ -75,7 +77,8 @@
 	CMD(maps,   "one row per VMA of a process, like pmap -X") \
 	CMD(remap,  "mremap, mprotect, madvise, munmap, ... a mapping (one held\n" \
 		    "                  by create --hold, or its own) and show what changed") \
-	CMD(monitor, "print the module's events as they happen")
+	CMD(monitor, "print the module's events as they happen")		\
+	CMD(demo,   "the narrated demos of the course: list them, or run one")
 
 struct command {
 	const char *name;

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * demo.h - the narrated demos of "mmaplab demo" (demo.c owns the command,
+ * the list of demos and the way a demo talks; one file per group of
+ * demos, e.g. demo_kinds.c, owns their scenarios).
+ *
+ * A demo is a function that sets up real mappings and, through the dm_*()
+ * calls below, says what it is about to do (dm_step), shows what the
+ * kernel did (dm_byte, dm_counters, dm_grid, dm_maps), states the facts
+ * its lesson rests on (dm_claim) and ends with the lesson (dm_lesson).
+ * The same calls produce the human narration or one JSON object, so a
+ * demo never asks which.  Children of a demo must not call them.
+ */
+#ifndef MMAPLAB_DEMO_H
+#define MMAPLAB_DEMO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib.h"
+
+struct demo {
+	const char *name;
+	const char *summary;	/* one line for the list */
+	int (*run)(void);	/* an ML_EXIT_* code */
+};
+
+/* The demos of demo_kinds.c (topics 1 to 4 of the course). */
+int demo_kinds(void);
+int demo_cow(void);
+int demo_private_update(void);
+int demo_mmio(void);
+
+/* Begin a step: pause (--pause, on a terminal), title, what comes next. */
+void dm_step(const char *title, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* More narration inside the current step. */
+void dm_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "@who reads @where: 'X'": a byte a process saw (-1: none). */
+void dm_byte(const char *who, const char *where, int byte);
+
+/*
+ * The counters of lab object @label that changed from @before to @after
+ * (with --all, every counter, the changed ones highlighted).
+ */
+void dm_counters(const char *label, const struct mmaplab_stats *before,
+		 const struct mmaplab_stats *after);
+
+/*
+ * The page-table picture of [@addr, @addr + @len) in this process, as
+ * "inspect --grid" draws it; *@cells (when not NULL) gets the cell
+ * characters, one per page, in a buffer the caller frees.  Returns 0 or
+ * an exit code (explained on stderr).
+ */
+int dm_grid(const char *label, const void *addr, size_t len, char **cells);
+
+/* The lines of /proc/self/maps that overlap [@addr, @addr + @len). */
+void dm_maps(const char *label, const void *addr, size_t len);
+
+/* A key fact of the lesson, as observed: JSON "claims": {@name: @val}. */
+void dm_claim(const char *name, bool val, const char *text);
+
+/* The lesson, in one or two sentences. */
+void dm_lesson(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A failed system call @what: explained on stderr; returns ML_EXIT_FAIL. */
+int dm_fail(const char *what);
+
+/*
+ * A new lab object of @pages pages with backing @backing: its fd, or -1
+ * (explained on stderr) and *@ret set to the exit code.
+ */
+int dm_object(uint64_t pages, uint32_t backing, int *ret);
+
+/* MMAPLAB_IOC_STATS of @fd into @st; 0 or an exit code (explained). */
+int dm_stats(int fd, struct mmaplab_stats *st);
+
+/*
+ * Run @fn(@arg) in a child process (stdout flushed first) and wait for it:
+ * the child's exit status, or -1 (explained on stderr).
+ */
+int dm_child(int (*fn)(void *arg), void *arg);
+
+#endif /* MMAPLAB_DEMO_H */

@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * demo_kinds.c - the first demos of the course: the four kinds of mapping
+ * and who sees a write ("kinds"), copy-on-write on a private file mapping
+ * ("cow"), a private mapping that still sees another process's update of
+ * a page it has not written ("private-update"), and a shared file mapping
+ * as memory-mapped I/O ("mmio").  Owns their scenarios only: the talking
+ * is demo.c's (demo.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "demo.h"
+
+#define PAGE	((size_t)sysconf(_SC_PAGESIZE))
+
+#define FILE_PATTERN	'F'	/* what the file holds to begin with */
+#define UPDATE_PATTERN	'U'	/* another process's update */
+
+static int rd(const void *p)
+{
+	return *(const volatile unsigned char *)p;
+}
+
+static void wr(void *p, unsigned char c)
+{
+	*(volatile unsigned char *)p = c;
+}
+
+static void *map(size_t len, int flags, int fd)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
+}
+
+/* The byte at page @i of @fd, read with pread() (-1 on failure). */
+static int file_byte(int fd, size_t i)
+{
+	unsigned char b;
+
+	return pread(fd, &b, 1, (off_t)(i * PAGE)) == 1 ? b : -1;
+}
+
+/* Fill each of the @pages pages of lab object @fd with @c, through a
+ * shared mapping made for that and unmapped again. */
+static int fill_object(int fd, size_t pages, unsigned char c)
+{
+	unsigned char *v = map(pages * PAGE, MAP_SHARED, fd);
+
+	if (v == MAP_FAILED)
+		return dm_fail("mmap of the object to fill it");
+	for (size_t i = 0; i < pages; i++)
+		wr(v + i * PAGE, c);
+	munmap(v, pages * PAGE);
+	return 0;
+}
+
+/* The byte at page @i of lab object @fd, as a shared mapping reads it:
+ * what "the file" holds (-1 on failure). */
+static int object_byte(int fd, size_t i)
+{
+	unsigned char *v = mmap(NULL, (i + 1) * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	int b;
+
+	if (v == MAP_FAILED)
+		return -1;
+	b = rd(v + i * PAGE);
+	munmap(v, (i + 1) * PAGE);
+	return b;
+}
+
+/* A memfd of @pages pages, each starting with @c; -1 on failure. */
+static int memfd_filled(size_t pages, unsigned char c)
+{
+	int fd = memfd_create("mmaplab-demo", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, (off_t)(pages * PAGE))) {
+		close(fd);
+		return -1;
+	}
+	for (size_t i = 0; i < pages; i++) {
+		if (pwrite(fd, &c, 1, (off_t)(i * PAGE)) != 1) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/* ---------------------------------------------------------------- kinds */
+
+enum { K_PRIV_FILE, K_SHARED_FILE, K_PRIV_ANON, K_SHARED_ANON, K_NR };
+
+static const char *const kind_label[K_NR] = {
+	"the private file mapping", "the shared file mapping",
+	"the private anonymous mapping", "the shared anonymous mapping",
+};
+
+/* The child of "kinds": saw the parent's 'P' in each?  Then writes 'C'. */
+static int kinds_child(void *arg)
+{
+	unsigned char **m = arg;
+	int saw = 0;
+
+	for (int k = 0; k < K_NR; k++) {
+		if (rd(m[k]) == 'P')
+			saw |= 1 << k;
+		wr(m[k], 'C');
+	}
+	return saw;
+}
+
+int demo_kinds(void)
+{
+	struct mmaplab_stats b[2], a[2];
+	unsigned char *m[K_NR];
+	int fd[2], ret = ML_EXIT_OK, saw, seen[K_NR];
+	char where[96];
+
+	dm_step("Four mappings, one of each kind",
+		"A mapping is private or shared, and backed by a file or anonymous.\n"
+		"Make one page of each kind.  The \"files\" are two lab objects (their\n"
+		"pages start with 'F'); the anonymous ones come from MAP_ANONYMOUS.");
+	fd[0] = dm_object(1, MMAPLAB_BACKING_PAGES, &ret);
+	if (fd[0] < 0)
+		return ret;
+	fd[1] = dm_object(1, MMAPLAB_BACKING_PAGES, &ret);
+	if (fd[1] < 0)
+		goto out0;
+	if ((ret = fill_object(fd[0], 1, FILE_PATTERN)) ||
+	    (ret = fill_object(fd[1], 1, FILE_PATTERN)))
+		goto out1;
+	m[K_PRIV_FILE] = map(PAGE, MAP_PRIVATE, fd[0]);
+	m[K_SHARED_FILE] = map(PAGE, MAP_SHARED, fd[1]);
+	m[K_PRIV_ANON] = map(PAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	m[K_SHARED_ANON] = map(PAGE, MAP_SHARED | MAP_ANONYMOUS, -1);
+	for (int k = 0; k < K_NR; k++) {
+		if (m[k] == MAP_FAILED) {
+			ret = dm_fail("mmap");
+			goto out2;
+		}
+	}
+	for (int k = 0; k < K_NR; k++)
+		dm_maps(kind_label[k], m[k], PAGE);
+	dm_say("The fourth column says p (private) or s (shared).  The shared\n"
+	       "anonymous one is backed by a hidden shmem file named /dev/zero.");
+
+	dm_step("The parent writes 'P' in each",
+		"Every write faults the page in.");
+	for (int k = 0; k < K_NR; k++)
+		wr(m[k], 'P');
+	for (int k = 0; k < K_NR; k++)
+		if ((ret = dm_grid(kind_label[k], m[k], PAGE, NULL)))
+			goto out2;
+
+	dm_step("fork(); the child reads, then writes 'C' in each",
+		"The child inherits all four mappings, each of its kind.");
+	if ((ret = dm_stats(fd[0], &b[0])) || (ret = dm_stats(fd[1], &b[1])))
+		goto out2;
+	saw = dm_child(kinds_child, m);
+	if (saw < 0) {
+		ret = ML_EXIT_FAIL;
+		goto out2;
+	}
+	if ((ret = dm_stats(fd[0], &a[0])) || (ret = dm_stats(fd[1], &a[1])))
+		goto out2;
+	dm_claim("child_sees_parent_writes", saw == (1 << K_NR) - 1,
+		 "the child read the parent's 'P' in all four");
+	dm_counters("the private file's object", &b[0], &a[0]);
+	dm_counters("the shared file's object", &b[1], &a[1]);
+
+	dm_step("The parent reads each again",
+		"Who sees the child's write?");
+	for (int k = 0; k < K_NR; k++) {
+		snprintf(where, sizeof(where), "%s", kind_label[k]);
+		seen[k] = rd(m[k]);
+		dm_byte("the parent", where, seen[k]);
+	}
+	dm_byte("the file", "the private mapping's object", object_byte(fd[0], 0));
+	dm_byte("the file", "the shared mapping's object", object_byte(fd[1], 0));
+	dm_claim("parent_sees_child_write_private_file", seen[K_PRIV_FILE] == 'C',
+		 "the parent sees the child's write in the private file mapping");
+	dm_claim("parent_sees_child_write_shared_file", seen[K_SHARED_FILE] == 'C',
+		 "the parent sees the child's write in the shared file mapping");
+	dm_claim("parent_sees_child_write_private_anon", seen[K_PRIV_ANON] == 'C',
+		 "the parent sees the child's write in the private anonymous mapping");
+	dm_claim("parent_sees_child_write_shared_anon", seen[K_SHARED_ANON] == 'C',
+		 "the parent sees the child's write in the shared anonymous mapping");
+	dm_claim("shared_write_reaches_file", object_byte(fd[1], 0) == 'C',
+		 "the shared mapping's object holds the child's 'C'");
+	dm_claim("private_write_reaches_file", object_byte(fd[0], 0) != FILE_PATTERN,
+		 "the private mapping's object changed");
+	if ((ret = dm_grid(kind_label[K_PRIV_FILE], m[K_PRIV_FILE], PAGE, NULL)))
+		goto out2;
+
+	dm_lesson("A write to a shared mapping is seen by every process that maps the\n"
+		  "same pages, and by the file; a write to a private mapping lands in a\n"
+		  "copy that only the writer sees, file or anonymous alike.");
+out2:
+	for (int k = 0; k < K_NR; k++)
+		if (m[k] != MAP_FAILED)
+			munmap(m[k], PAGE);
+out1:
+	close(fd[1]);
+out0:
+	close(fd[0]);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ cow */
+
+int demo_cow(void)
+{
+	struct mmaplab_stats b, a;
+	unsigned char *p = MAP_FAILED, *q = MAP_FAILED;
+	char *cells = NULL;
+	int fd, mfd = -1, ret = ML_EXIT_OK;
+	bool read_maps, copy, stays;
+
+	dm_step("A private mapping of a file",
+		"A lab object of 2 pages stands for the file; each page starts with\n"
+		"'F'.  Map it MAP_PRIVATE, read and write.");
+	fd = dm_object(2, MMAPLAB_BACKING_PAGES, &ret);
+	if (fd < 0)
+		return ret;
+	if ((ret = fill_object(fd, 2, FILE_PATTERN)))
+		goto out;
+	p = map(2 * PAGE, MAP_PRIVATE, fd);
+	if (p == MAP_FAILED) {
+		ret = dm_fail("mmap");
+		goto out;
+	}
+	dm_maps("the private mapping", p, 2 * PAGE);
+
+	dm_step("Read page 0",
+		"A read fault asks the module for the file's page and maps that very\n"
+		"page, read-only, even though the mapping is writable.");
+	if ((ret = dm_stats(fd, &b)))
+		goto out;
+	dm_byte("the process", "page 0", rd(p));
+	if ((ret = dm_stats(fd, &a)))
+		goto out;
+	dm_counters("the object", &b, &a);
+	if ((ret = dm_grid("the private mapping", p, 2 * PAGE, &cells)))
+		goto out;
+	read_maps = !strcmp(cells, "r.");
+	free(cells);
+	dm_claim("read_maps_file_page_readonly", read_maps,
+		 "page 0 is mapped read-only after the read");
+
+	dm_step("Write 'P' to page 0",
+		"The write finds a read-only entry in a private mapping: the kernel\n"
+		"copies the page into a new anonymous page and maps the copy.  The\n"
+		"page was already mapped, so the module is not asked again.");
+	b = a;
+	wr(p, 'P');
+	if ((ret = dm_stats(fd, &a)))
+		goto out;
+	dm_counters("the object", &b, &a);
+	dm_claim("wp_copy_without_module", a.faults == b.faults,
+		 "the copy of a mapped page needed no call into the module");
+
+	dm_step("Write 'P' to page 1, never read",
+		"Now the write itself faults the page in: the module gets a write\n"
+		"fault on a private mapping (faults_cow), returns the file's page and\n"
+		"the kernel maps a copy of it at once.");
+	b = a;
+	wr(p + PAGE, 'P');
+	if ((ret = dm_stats(fd, &a)))
+		goto out;
+	dm_counters("the object", &b, &a);
+	dm_claim("cow_fault_counted", a.faults_cow == b.faults_cow + 1,
+		 "the module saw one copy-on-write fault");
+	if ((ret = dm_grid("the private mapping", p, 2 * PAGE, &cells)))
+		goto out;
+	copy = !strcmp(cells, "CC");
+	free(cells);
+	dm_claim("write_makes_anon_copy", copy,
+		 "both pages are now anonymous copies (C)");
+	dm_byte("the process", "page 0", rd(p));
+	dm_byte("the file", "page 0 (a shared mapping of the object)", object_byte(fd, 0));
+	dm_byte("the file", "page 1 (a shared mapping of the object)", object_byte(fd, 1));
+	stays = object_byte(fd, 0) == FILE_PATTERN && object_byte(fd, 1) == FILE_PATTERN;
+	dm_claim("file_page_unchanged", stays, "the file's pages still hold 'F'");
+
+	dm_step("The same with the kernel's own file: a memfd (tmpfs)",
+		"No lab object this time: a memfd of 2 pages holding 'F', mapped\n"
+		"MAP_PRIVATE; read page 0, write page 1, then read the file with pread().");
+	mfd = memfd_filled(2, FILE_PATTERN);
+	if (mfd < 0) {
+		ret = dm_fail("memfd");
+		goto out;
+	}
+	q = map(2 * PAGE, MAP_PRIVATE, mfd);
+	if (q == MAP_FAILED) {
+		ret = dm_fail("mmap of the memfd");
+		goto out;
+	}
+	(void)rd(q);
+	wr(q + PAGE, 'P');
+	dm_maps("the memfd's private mapping", q, 2 * PAGE);
+	if ((ret = dm_grid("the memfd's private mapping", q, 2 * PAGE, &cells)))
+		goto out;
+	copy = cells[1] == 'C';
+	free(cells);
+	dm_byte("the process", "page 1", rd(q + PAGE));
+	dm_byte("pread()", "page 1 of the memfd", file_byte(mfd, 1));
+	dm_claim("memfd_write_makes_anon_copy", copy,
+		 "the memfd's page 1 is an anonymous copy in the mapping");
+	dm_claim("memfd_file_unchanged", file_byte(mfd, 1) == FILE_PATTERN,
+		 "pread() still finds 'F' in the memfd's page 1");
+
+	dm_lesson("A private file mapping maps the file's own pages until the process\n"
+		  "writes; the first write copies the page into an anonymous page that\n"
+		  "only this mapping sees, and the file's page stays as it was.");
+out:
+	if (q != MAP_FAILED)
+		munmap(q, 2 * PAGE);
+	if (p != MAP_FAILED)
+		munmap(p, 2 * PAGE);
+	if (mfd >= 0)
+		close(mfd);
+	close(fd);
+	return ret;
+}
+
+/* ------------------------------------------------------- private-update */
+
+/* Another process updates every page of the lab object through a shared
+ * mapping of its own. */
+static int update_object_child(void *arg)
+{
+	int fd = *(int *)arg;
+	unsigned char *v = map(2 * PAGE, MAP_SHARED, fd);
+
+	if (v == MAP_FAILED)
+		return 1;
+	wr(v, UPDATE_PATTERN);
+	wr(v + PAGE, UPDATE_PATTERN);
+	munmap(v, 2 * PAGE);
+	return 0;
+}
+
+/* ... and of the memfd, with pwrite(). */
+static int update_file_child(void *arg)
+{
+	int fd = *(int *)arg;
+	unsigned char c = UPDATE_PATTERN;
+
+	return pwrite(fd, &c, 1, 0) != 1 || pwrite(fd, &c, 1, (off_t)PAGE) != 1;
+}
+
+int demo_private_update(void)
+{
+	struct mmaplab_stats b, a;
+	unsigned char *p = MAP_FAILED, *q = MAP_FAILED;
+	int fd, mfd = -1, ret = ML_EXIT_OK, s0, s1;
+
+	dm_step("A private mapping, one page read and one written",
+		"A lab object of 2 pages holding 'F', mapped MAP_PRIVATE.  Read\n"
+		"page 0; write 'P' to page 1 (which makes a private copy of it).");
+	fd = dm_object(2, MMAPLAB_BACKING_PAGES, &ret);
+	if (fd < 0)
+		return ret;
+	if ((ret = fill_object(fd, 2, FILE_PATTERN)))
+		goto out;
+	p = map(2 * PAGE, MAP_PRIVATE, fd);
+	if (p == MAP_FAILED) {
+		ret = dm_fail("mmap");
+		goto out;
+	}
+	dm_byte("this process", "page 0", rd(p));
+	wr(p + PAGE, 'P');
+	if ((ret = dm_grid("the private mapping", p, 2 * PAGE, NULL)))
+		goto out;
+
+	dm_step("Another process updates the file",
+		"A child maps the object MAP_SHARED and writes 'U' to both pages.");
+	if ((ret = dm_stats(fd, &b)))
+		goto out;
+	if (dm_child(update_object_child, &fd) != 0) {
+		ret = ML_EXIT_FAIL;
+		goto out;
+	}
+	if ((ret = dm_stats(fd, &a)))
+		goto out;
+	dm_counters("the object", &b, &a);
+
+	dm_step("This process reads both pages again",
+		"Page 0 was only read: its entry still points at the file's page.\n"
+		"Page 1 was written: its entry points at the private copy.");
+	s0 = rd(p);
+	s1 = rd(p + PAGE);
+	dm_byte("this process", "page 0", s0);
+	dm_byte("this process", "page 1", s1);
+	dm_claim("private_sees_update_of_unwritten_page", s0 == UPDATE_PATTERN,
+		 "the private mapping sees the other process's 'U' in page 0");
+	dm_claim("private_keeps_own_copy", s1 == 'P',
+		 "page 1 keeps this process's own 'P'");
+	if ((ret = dm_grid("the private mapping", p, 2 * PAGE, NULL)))
+		goto out;
+
+	dm_step("The same with a memfd and write(2)",
+		"A memfd of 2 pages holding 'F', mapped MAP_PRIVATE; read page 0, write\n"
+		"page 1; a child pwrite()s 'U' to both pages of the file.");
+	mfd = memfd_filled(2, FILE_PATTERN);
+	if (mfd < 0) {
+		ret = dm_fail("memfd");
+		goto out;
+	}
+	q = map(2 * PAGE, MAP_PRIVATE, mfd);
+	if (q == MAP_FAILED) {
+		ret = dm_fail("mmap of the memfd");
+		goto out;
+	}
+	(void)rd(q);
+	wr(q + PAGE, 'P');
+	if (dm_child(update_file_child, &mfd) != 0) {
+		ret = ML_EXIT_FAIL;
+		goto out;
+	}
+	s0 = rd(q);
+	s1 = rd(q + PAGE);
+	dm_byte("this process", "page 0 of the memfd", s0);
+	dm_byte("this process", "page 1 of the memfd", s1);
+	dm_claim("memfd_private_sees_update", s0 == UPDATE_PATTERN,
+		 "the memfd's private mapping sees the update of page 0");
+	dm_claim("memfd_private_keeps_own_copy", s1 == 'P',
+		 "and keeps its own 'P' in page 1");
+
+	dm_lesson("MAP_PRIVATE is copy-on-write, not a snapshot: until this process\n"
+		  "writes a page, it reads the file's page, updates by others included.");
+out:
+	if (q != MAP_FAILED)
+		munmap(q, 2 * PAGE);
+	if (p != MAP_FAILED)
+		munmap(p, 2 * PAGE);
+	if (mfd >= 0)
+		close(mfd);
+	close(fd);
+	return ret;
+}
+
+/* ----------------------------------------------------------------- mmio */
+
+int demo_mmio(void)
+{
+	static const char before[] = "old line\n", after[] = "NEW line\n";
+	const char *dir = getenv("TMPDIR");
+	char path[4096], buf[16] = "";
+	unsigned char *p = MAP_FAILED;
+	int fd, rfd, ret = ML_EXIT_OK;
+	char *cells = NULL;
+	bool dirty;
+
+	if (!dir || !dir[0])
+		dir = "/tmp";
+	snprintf(path, sizeof(path), "%s/mmaplab-demo-XXXXXX", dir);
+
+	dm_step("A file, mapped shared",
+		"Create a one-page file holding \"old line\" and map it MAP_SHARED.");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return dm_fail(path);
+	if (ftruncate(fd, (off_t)PAGE) ||
+	    pwrite(fd, before, sizeof(before) - 1, 0) != (ssize_t)sizeof(before) - 1) {
+		ret = dm_fail(path);
+		goto out;
+	}
+	p = map(PAGE, MAP_SHARED, fd);
+	if (p == MAP_FAILED) {
+		ret = dm_fail("mmap");
+		goto out;
+	}
+	dm_maps("the file's mapping", p, PAGE);
+
+	dm_step("Write \"NEW\" through memory",
+		"An ordinary store: no write(2).  The page-table entry becomes\n"
+		"writable and dirty (D).");
+	memcpy(p, after, 3);
+	if ((ret = dm_grid("the file's mapping", p, PAGE, &cells)))
+		goto out;
+	dirty = cells[0] == 'D';
+	free(cells);
+	dm_claim("store_dirties_page", dirty, "the page is dirty after the store");
+
+	dm_step("read(2) the file through another descriptor",
+		"The mapping and read(2) share the page cache: the file already\n"
+		"reads \"NEW\", before any msync.");
+	rfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (rfd < 0 || pread(rfd, buf, sizeof(after) - 1, 0) < 0) {
+		ret = dm_fail(path);
+		if (rfd >= 0)
+			close(rfd);
+		goto out;
+	}
+	close(rfd);
+	buf[strcspn(buf, "\n")] = 0;
+	dm_say("read(2) returns \"%s\"", buf);
+	dm_claim("read_sees_mapped_write", !strncmp(buf, after, 3),
+		 "read(2) sees the store at once");
+
+	dm_step("msync(MS_SYNC), munmap, and read the file afresh",
+		"msync writes the dirty pages back to the file's storage and waits\n"
+		"(on tmpfs there is nothing below the page cache to write to).");
+	dm_claim("msync_ok", msync(p, PAGE, MS_SYNC) == 0, "msync(MS_SYNC) succeeded");
+	if ((ret = dm_grid("the file's mapping", p, PAGE, NULL)))
+		goto out;
+	munmap(p, PAGE);
+	p = MAP_FAILED;
+	close(fd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	memset(buf, 0, sizeof(buf));
+	if (fd < 0 || pread(fd, buf, sizeof(after) - 1, 0) < 0) {
+		ret = dm_fail(path);
+		goto out;
+	}
+	buf[strcspn(buf, "\n")] = 0;
+	dm_say("the file %s now holds \"%s\"", path, buf);
+	dm_claim("file_changed", !strncmp(buf, after, 3),
+		 "the file holds what was stored through the mapping");
+
+	dm_lesson("A shared file mapping is the file: a store changes the page-cache\n"
+		  "page that read(2) returns, and msync() pushes it to the storage.");
+out:
+	if (p != MAP_FAILED)
+		munmap(p, PAGE);
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	return ret;
+}
