@@ -93,6 +93,25 @@ static int memfd_filled(size_t pages, unsigned char c)
 	return fd;
 }
 
+/*
+ * The kernel's own file, the way the demos compare with it: a memfd of 2
+ * pages holding FILE_PATTERN, mapped MAP_PRIVATE at *@q; page 0 read,
+ * page 1 written 'P'.  Returns 0, or the exit status of the failure it
+ * reported (*@fd and *@q are set as far as they got).
+ */
+static int memfd_private_touched(int *fd, unsigned char **q)
+{
+	*fd = memfd_filled(2, FILE_PATTERN);
+	if (*fd < 0)
+		return dm_fail("memfd");
+	*q = map(2 * PAGE, MAP_PRIVATE, *fd);
+	if (*q == MAP_FAILED)
+		return dm_fail("mmap of the memfd");
+	(void)rd(*q);
+	wr(*q + PAGE, 'P');
+	return 0;
+}
+
 /* ---------------------------------------------------------------- kinds */
 
 enum { K_PRIV_FILE, K_SHARED_FILE, K_PRIV_ANON, K_SHARED_ANON, K_NR };
@@ -292,18 +311,8 @@ int demo_cow(void)
 	dm_step("The same with the kernel's own file: a memfd (tmpfs)",
 		"No lab object this time: a memfd of 2 pages holding 'F', mapped\n"
 		"MAP_PRIVATE; read page 0, write page 1, then read the file with pread().");
-	mfd = memfd_filled(2, FILE_PATTERN);
-	if (mfd < 0) {
-		ret = dm_fail("memfd");
+	if ((ret = memfd_private_touched(&mfd, &q)))
 		goto out;
-	}
-	q = map(2 * PAGE, MAP_PRIVATE, mfd);
-	if (q == MAP_FAILED) {
-		ret = dm_fail("mmap of the memfd");
-		goto out;
-	}
-	(void)rd(q);
-	wr(q + PAGE, 'P');
 	dm_maps("the memfd's private mapping", q, 2 * PAGE);
 	if ((ret = dm_grid("the memfd's private mapping", q, 2 * PAGE, &cells)))
 		goto out;
@@ -409,18 +418,8 @@ int demo_private_update(void)
 	dm_step("The same with a memfd and write(2)",
 		"A memfd of 2 pages holding 'F', mapped MAP_PRIVATE; read page 0, write\n"
 		"page 1; a child pwrite()s 'U' to both pages of the file.");
-	mfd = memfd_filled(2, FILE_PATTERN);
-	if (mfd < 0) {
-		ret = dm_fail("memfd");
+	if ((ret = memfd_private_touched(&mfd, &q)))
 		goto out;
-	}
-	q = map(2 * PAGE, MAP_PRIVATE, mfd);
-	if (q == MAP_FAILED) {
-		ret = dm_fail("mmap of the memfd");
-		goto out;
-	}
-	(void)rd(q);
-	wr(q + PAGE, 'P');
 	if (dm_child(update_file_child, &mfd) != 0) {
 		ret = ML_EXIT_FAIL;
 		goto out;
