@@ -7,7 +7,7 @@
 dir=$(dirname "$0")
 rc=0
 for t in mmaplab_test ioctl_test modes_test callbacks_test race_test inspect_test \
-	events_test fuzz_test budget_test tool_test.sh remap_test rmmod_test; do
+	events_test fuzz_test budget_test tool_test.sh demo_test.sh remap_test rmmod_test; do
 	echo "# selftests: mmaplab: $t"
 	"$dir/$t" || rc=1
 done

@@ -7,7 +7,7 @@
 # ("create --hold" in the background), and "remap" on a mapping held by
 # "create --hold": each operation's VMA tables match the holder's
 # /proc/PID/maps before and after, and bad requests fail cleanly while the
-# holder lives on; and each "demo", whose claims must hold.  JSON output
+# holder lives on (the demos are demo_test.sh's).  JSON output
 # is checked with json_valid (json-c's parser).  Prints KTAP.
 # Needs the module loaded; skips everything, saying so, when it is not.
 dir=$(cd "$(dirname "$0")" && pwd)
@@ -49,7 +49,7 @@ expect_grep() {
 	fi
 }
 
-TESTS=89
+TESTS=83
 echo "TAP version 13"
 echo "1..$TESTS"
 
@@ -379,39 +379,6 @@ expect_status remap_local_rfp_private 1 "$MMAPLAB" remap --map private remap-fil
 	expect_grep remap_local_rfp_private "$tmp/err" 'only shared'
 expect_status remap_local_dontunmap 0 "$MMAPLAB" remap --backing shmem dontunmap 0:2 &&
 	expect_grep remap_local_dontunmap "$tmp/out" 'MREMAP_DONTUNMAP'
-
-# The demos of the course: each one's lesson rests on claims it observed;
-# a demo whose lesson stops being true fails here.
-# demo_case NAME CLAIM=true|false...: one test.
-demo_case() {
-	dname=$1; shift
-	tname=demo_$(echo "$dname" | tr - _)
-	expect_status "$tname" 0 "$MMAPLAB" -j demo "$dname" || return
-	if ! "$JSON_VALID" demo steps claims lesson <"$tmp/out" 2>"$tmp/err"; then
-		notok "$tname" "$(cat "$tmp/err")"; return
-	fi
-	for c in "$@"; do
-		if ! grep -Eq "\"claims\": *\{[^}]*\"${c%%=*}\": *${c#*=}[,}]" "$tmp/out"; then
-			notok "$tname" "claim ${c%%=*} is not ${c#*=}: $(grep -o '"claims": *{[^}]*}' "$tmp/out")"
-			return
-		fi
-	done
-	ok "$tname"
-}
-expect_status demo_list 0 "$MMAPLAB" demo &&
-	expect_grep demo_list "$tmp/out" '^  kinds +the four kinds'
-demo_case kinds child_sees_parent_writes=true \
-	parent_sees_child_write_private_file=false parent_sees_child_write_shared_file=true \
-	parent_sees_child_write_private_anon=false parent_sees_child_write_shared_anon=true \
-	shared_write_reaches_file=true private_write_reaches_file=false
-demo_case cow read_maps_file_page_readonly=true wp_copy_without_module=true \
-	cow_fault_counted=true write_makes_anon_copy=true file_page_unchanged=true \
-	memfd_write_makes_anon_copy=true memfd_file_unchanged=true
-demo_case private-update private_sees_update_of_unwritten_page=true \
-	private_keeps_own_copy=true memfd_private_sees_update=true memfd_private_keeps_own_copy=true
-demo_case mmio store_dirties_page=true read_sees_mapped_write=true msync_ok=true file_changed=true
-expect_status demo_unknown 2 "$MMAPLAB" demo no-such-demo &&
-	expect_grep demo_unknown "$tmp/err" "unknown demo 'no-such-demo'"
 
 # Nothing is left behind once the tool has exited.
 expect_status live_zero 0 "$MMAPLAB" --json stats &&

@@ -46,6 +46,8 @@ static struct {
 	bool in_step;		/* JSON: a step object is open */
 	struct { const char *name; bool val; } claims[MAX_CLAIMS];
 	unsigned int nr_claims;
+	struct { const char *name; char *why; } skips[MAX_CLAIMS];
+	unsigned int nr_skips;
 	char *lesson;
 } dm;
 
@@ -60,9 +62,12 @@ static void demo_usage(FILE *f)
 	      "that changed, the page-table picture of the mapping as 'inspect --grid'\n"
 	      "draws it, its /proc/self/maps lines) and ends with the lesson.\n"
 	      "With --json, one object: the steps, the \"claims\" (the facts the lesson\n"
-	      "rests on, as observed) and the lesson.\n"
+	      "rests on, as observed; \"skipped\": those this machine cannot show, and\n"
+	      "why) and the lesson.\n"
+	      "With --tour (and no NAME), every demo in the order of the course.\n"
 	      "\n"
 	      "Options:\n"
+	      "  -t, --tour    run every demo, one topic after the other\n"
 	      "  -p, --pause   wait for Enter between steps (only when stdin is a terminal)\n"
 	      "  -a, --all     show every counter of a lab object, not only those that changed\n"
 	      "  -h, --help    show this help and exit\n"
@@ -395,6 +400,26 @@ void dm_claim(const char *name, bool val, const char *text)
 	out_printf(val ? OC_GREEN : OC_RED, "%s\n", val ? "yes" : "no");
 }
 
+void dm_skip(const char *name, const char *text, const char *why)
+{
+	if (dm.nr_skips < MAX_CLAIMS) {
+		dm.skips[dm.nr_skips].name = name;
+		dm.skips[dm.nr_skips].why = xstrdup(why);
+		dm.nr_skips++;
+	}
+	if (out_json()) {
+		json_obj_open(NULL);
+		json_str("claim", name);
+		json_str("skipped", why);
+		json_str("text", text);
+		json_obj_close();
+		return;
+	}
+	printf("    %s: ", text);
+	out_printf(OC_YELLOW, "not shown here");
+	printf(" (%s)\n", why);
+}
+
 void dm_lesson(const char *fmt, ...)
 {
 	va_list ap;
@@ -503,12 +528,39 @@ static int run_demo(const struct demo *d)
 		for (unsigned int i = 0; i < dm.nr_claims; i++)
 			json_bool(dm.claims[i].name, dm.claims[i].val);
 		json_obj_close();
+		json_obj_open("skipped");
+		for (unsigned int i = 0; i < dm.nr_skips; i++)
+			json_str(dm.skips[i].name, dm.skips[i].why);
+		json_obj_close();
 		json_str("lesson", dm.lesson);
 		json_bool("completed", ret == ML_EXIT_OK);
 		json_end();
 	}
 	free(dm.lesson);
 	dm.lesson = NULL;
+	for (unsigned int i = 0; i < dm.nr_skips; i++)
+		free(dm.skips[i].why);
+	dm.nr_claims = 0;
+	dm.nr_skips = 0;
+	dm.steps = 0;
+	return ret;
+}
+
+/* --tour: every demo, in the order of the course; stops at a failure. */
+static int run_tour(void)
+{
+	int ret = ML_EXIT_OK;
+
+	for (size_t i = 0; i < NR_DEMOS && ret == ML_EXIT_OK; i++) {
+		if (i && dm.pause) {
+			printf("\n");
+			wait_enter();
+		}
+		printf("\n");
+		out_printf(OC_DIM, "── topic %zu of %zu ", i + 1, NR_DEMOS);
+		printf("\n");
+		ret = run_demo(&demos[i]);
+	}
 	return ret;
 }
 
@@ -517,16 +569,20 @@ ml_command_fn cmd_demo;
 int cmd_demo(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "tour",  no_argument, NULL, 't' },
 		{ "pause", no_argument, NULL, 'p' },
 		{ "all",   no_argument, NULL, 'a' },
 		{ "help",  no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool pause = false;
+	bool pause = false, tour = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "pah", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "tpah", longopts, NULL)) != -1) {
 		switch (c) {
+		case 't':
+			tour = true;
+			break;
 		case 'p':
 			pause = true;
 			break;
@@ -543,11 +599,18 @@ int cmd_demo(int argc, char **argv)
 	if (argc - optind > 1)
 		return ml_usage_error("demo", "unexpected argument '%s'",
 				      argv[optind + 1]);
+	dm.pause = pause && isatty(STDIN_FILENO);
+	if (tour) {
+		if (argc > optind)
+			return ml_usage_error("demo", "--tour runs every demo: no NAME");
+		if (out_json())
+			return ml_usage_error("demo", "--tour is narration; with --json run one demo at a time");
+		return run_tour();
+	}
 	if (argc == optind) {
 		list_demos();
 		return ML_EXIT_OK;
 	}
-	dm.pause = pause && isatty(STDIN_FILENO);
 	for (size_t i = 0; i < NR_DEMOS; i++)
 		if (!strcmp(demos[i].name, argv[optind]))
 			return run_demo(&demos[i]);

@@ -62,6 +62,13 @@ void dm_maps(const char *label, const void *addr, size_t len);
 /* A key fact of the lesson, as observed: JSON "claims": {@name: @val}. */
 void dm_claim(const char *name, bool val, const char *text);
 
+/*
+ * A key fact of the lesson that could not be observed here, and @why (the
+ * kernel lacks the feature, the machine lacks the device): JSON "skipped":
+ * {@name: @why}.  The test of the demo skips that claim with the reason.
+ */
+void dm_skip(const char *name, const char *text, const char *why);
+
 /* The lesson, in one or two sentences. */
 void dm_lesson(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -39,6 +39,15 @@ void *xrealloc(void *p, size_t size)
 	return p;
 }
 
+char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		out_of_memory();
+	return d;
+}
+
 char *xvasprintf(const char *fmt, va_list ap)
 {
 	char *s;

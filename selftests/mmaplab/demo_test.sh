@@ -1,0 +1,152 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# demo_test.sh - the demos of the course.  Every demo that "mmaplab demo"
+# lists runs here, and the facts its lesson rests on (the "claims" of its
+# --json output) must be what the lesson says: a demo whose lesson stops
+# being true fails the build.  Each demo's expected claims are listed
+# below; a demo without a list, a claim it makes that the list lacks, or a
+# listed claim it neither makes nor skips, fails.  A claim the demo could
+# not observe on this machine (it says why under "skipped") is reported
+# as skipped with that reason; a demo whose claims are all skipped is a
+# skipped test.  Also: the tour runs every demo.  Prints KTAP.
+# Needs the module loaded; skips everything, saying so, when it is not.
+dir=$(cd "$(dirname "$0")" && pwd)
+MMAPLAB=${MMAPLAB:-mmaplab}
+JSON_VALID=${JSON_VALID:-$dir/json_valid}
+n=0 pass=0 fail=0 skip=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() {
+	n=$((n + 1)); pass=$((pass + 1)); echo "ok $n demo.$1"
+}
+notok() {
+	n=$((n + 1)); fail=$((fail + 1)); echo "# $2"; echo "not ok $n demo.$1"
+}
+skipped() {
+	n=$((n + 1)); skip=$((skip + 1)); echo "ok $n demo.$1 # SKIP $2"
+}
+totals() {
+	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+}
+
+# The claims of each demo (variable claims_NAME, "-" in NAME as "_"):
+# CLAIM=true|false, as the lesson has it.
+claims_kinds="child_sees_parent_writes=true
+	parent_sees_child_write_private_file=false parent_sees_child_write_shared_file=true
+	parent_sees_child_write_private_anon=false parent_sees_child_write_shared_anon=true
+	shared_write_reaches_file=true private_write_reaches_file=false"
+claims_cow="read_maps_file_page_readonly=true wp_copy_without_module=true
+	cow_fault_counted=true write_makes_anon_copy=true file_page_unchanged=true
+	memfd_write_makes_anon_copy=true memfd_file_unchanged=true"
+claims_private_update="private_sees_update_of_unwritten_page=true
+	private_keeps_own_copy=true memfd_private_sees_update=true memfd_private_keeps_own_copy=true"
+claims_mmio="store_dirties_page=true read_sees_mapped_write=true msync_ok=true file_changed=true"
+
+# json PATH: the value at PATH of $tmp/out ("" if none)
+json() {
+	"$JSON_VALID" -g "$1" <"$tmp/out" 2>/dev/null
+}
+
+# demo_case NAME: run the demo and check its claims against claims_NAME.
+demo_case() {
+	dname=$1
+	tname=$(echo "$dname" | tr - _)
+	eval "want=\${claims_$tname-}"
+	if [ -z "$want" ]; then
+		notok "$tname" "no claims listed for demo '$dname' in demo_test.sh"
+		return
+	fi
+	"$MMAPLAB" -j demo "$dname" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ $st -ne 0 ]; then
+		notok "$tname" "'mmaplab -j demo $dname' exited $st: $(head -c 300 "$tmp/err")"
+		return
+	fi
+	if ! "$JSON_VALID" demo steps claims skipped lesson <"$tmp/out" 2>"$tmp/err"; then
+		notok "$tname" "$(cat "$tmp/err")"
+		return
+	fi
+	bad= skips= listed=
+	for c in $want; do
+		name=${c%%=*} val=${c#*=}
+		listed="$listed $name "
+		got=$(json "claims.$name")
+		if [ -n "$got" ]; then
+			[ "$got" = "$val" ] || bad="$bad claim $name is $got, the lesson needs $val;"
+			continue
+		fi
+		why=$(json "skipped.$name")
+		if [ -n "$why" ]; then
+			skips="$skips$name: $why; "
+		else
+			bad="$bad claim $name neither made nor skipped;"
+		fi
+	done
+	# every claim the demo makes is asserted here
+	for name in $(json claims | tr -d '{}"' | tr ',' '\n' | sed 's/:.*//'); do
+		case $listed in
+		*" $name "*) ;;
+		*) bad="$bad claim $name is not listed in demo_test.sh;" ;;
+		esac
+	done
+	if [ -n "$bad" ]; then
+		notok "$tname" "$bad"
+	elif [ -n "$skips" ] && [ -z "$(json claims | tr -d '{}')" ]; then
+		skipped "$tname" "$skips"
+	else
+		[ -z "$skips" ] || echo "# $tname: not shown on this machine: $skips"
+		ok "$tname"
+	fi
+}
+
+echo "TAP version 13"
+if ! command -v "$MMAPLAB" >/dev/null 2>&1 || [ ! -e /dev/mmaplab ]; then
+	echo "1..1"
+	skipped all "mmaplab tool not in PATH or /dev/mmaplab missing (module not loaded)"
+	totals
+	exit 0
+fi
+
+if ! "$MMAPLAB" -j demo >"$tmp/list" 2>"$tmp/err"; then
+	echo "1..1"
+	notok list "'mmaplab -j demo' failed: $(cat "$tmp/err")"
+	totals
+	exit 1
+fi
+names=$(grep -o '"name": *"[^"]*"' "$tmp/list" | sed 's/.*: *"//; s/"$//')
+count=$(echo "$names" | wc -w)
+echo "1..$((count + 3))"
+
+if [ "$count" -gt 0 ] && "$MMAPLAB" demo >"$tmp/out" 2>&1 &&
+   grep -Eq '^  kinds +the four kinds' "$tmp/out"; then
+	ok list
+else
+	notok list "the list of demos: $(head -c 300 "$tmp/out")"
+fi
+for d in $names; do
+	demo_case "$d"
+done
+
+"$MMAPLAB" demo no-such-demo >"$tmp/out" 2>"$tmp/err"
+st=$?
+if [ $st -eq 2 ] && grep -q "unknown demo 'no-such-demo'" "$tmp/err"; then
+	ok unknown
+else
+	notok unknown "exit $st: $(head -c 300 "$tmp/err")"
+fi
+
+# The tour (what "make demo" runs): every demo, in order, without waiting
+# for Enter when stdin is not a terminal.
+"$MMAPLAB" demo --tour --pause </dev/null >"$tmp/out" 2>"$tmp/err"
+st=$?
+got=$(grep -c '^mmaplab demo ' "$tmp/out")
+if [ $st -eq 0 ] && [ "$got" -eq "$count" ]; then
+	ok tour
+else
+	notok tour "exit $st, $got of $count demos ran: $(head -c 300 "$tmp/err")"
+fi
+
+totals
+[ $fail -eq 0 ]
