@@ -43,6 +43,15 @@ claims_cow="read_maps_file_page_readonly=true wp_copy_without_module=true
 claims_private_update="private_sees_update_of_unwritten_page=true
 	private_keeps_own_copy=true memfd_private_sees_update=true memfd_private_keeps_own_copy=true"
 claims_mmio="store_dirties_page=true read_sees_mapped_write=true msync_ok=true file_changed=true"
+# topics 5 and 6
+
+# topics 7 to 10
+
+# topics 11 to 13
+
+# topics 14 and 15
+
+# topic 16
 
 # json PATH: the value at PATH of $tmp/out ("" if none)
 json() {

@@ -33,6 +33,15 @@ static const struct demo demos[] = {
 			    "                  of a page it has not written", demo_private_update },
 	{ "mmio", "a shared file mapping is memory-mapped I/O: write, msync,\n"
 		  "                  the file changes", demo_mmio },
+	/* topics 5 and 6: demo_share.c */
+
+	/* topics 7 to 10: demo_faults.c */
+
+	/* topics 11 to 13: demo_remap.c */
+
+	/* topics 14 and 15: demo_share.c */
+
+	/* topic 16: demo_sync.c */
 };
 
 #define NR_DEMOS	(sizeof(demos) / sizeof(demos[0]))

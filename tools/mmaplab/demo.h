@@ -32,6 +32,14 @@ int demo_cow(void);
 int demo_private_update(void);
 int demo_mmio(void);
 
+/* demo_share.c: topics 5, 6, 14 and 15. */
+
+/* demo_faults.c: topics 7 to 10. */
+
+/* demo_remap.c: topics 11 to 13. */
+
+/* demo_sync.c: topic 16. */
+
 /* Begin a step: pause (--pause, on a terminal), title, what comes next. */
 void dm_step(const char *title, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
