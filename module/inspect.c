@@ -40,6 +40,8 @@
 /* At most this much is gathered per call; the caller restarts. */
 #define INSPECT_MAX_VMAS	256
 #define INSPECT_MAX_PAGES	8192
+/* Pages one call walks with MMAPLAB_INSPECT_RUNS (records are few then). */
+#define INSPECT_MAX_WALK	262144
 
 /* proc's pagemap file_operations, learnt at load from /proc/self/pagemap. */
 static const struct file_operations *mmaplab_pagemap_fops;
@@ -103,6 +105,10 @@ struct inspect_walk {
 	struct mmaplab_inspect_page *pages;
 	u32 nr_vmas, max_vmas;
 	u32 nr_pages, max_pages;
+	bool runs;		/* MMAPLAB_INSPECT_RUNS */
+	struct mmaplab_inspect_page cur;	/* RUNS: the page being read */
+	u32 run_floor;		/* no run reaches below this record */
+	unsigned long walked;	/* pages walked (RUNS) */
 	char *path;		/* PATH_MAX scratch for d_path() */
 };
 
@@ -284,14 +290,61 @@ static void inspect_huge_pmd(struct inspect_walk *w, struct vm_area_struct *vma,
 	inspect_struct_page(vma, addr, page, r);
 }
 
+/* The record of the page at @addr, cleared; inspect_done() once filled. */
 static struct mmaplab_inspect_page *inspect_next(struct inspect_walk *w,
 						 unsigned long addr)
 {
-	struct mmaplab_inspect_page *r = &w->pages[w->nr_pages++];
+	/* With RUNS most pages only lengthen a run: read them aside. */
+	struct mmaplab_inspect_page *r = w->runs ? &w->cur :
+					 &w->pages[w->nr_pages++];
 
 	memset(r, 0, sizeof(*r));
 	r->addr = addr;
+	r->nr = 1;
 	return r;
+}
+
+/* A number that advances by one page along a run; 0 stays 0. */
+static bool inspect_follows(u64 prev, u32 nr, u64 next)
+{
+	return prev ? next == prev + nr : !next;
+}
+
+/*
+ * With RUNS, the page just read lengthens the last record's run if it
+ * can (never across VMAs), else it becomes a record of its own.
+ */
+static void inspect_done(struct inspect_walk *w)
+{
+	struct mmaplab_inspect_page *prev, *r = &w->cur;
+
+	if (!w->runs)
+		return;
+	if (w->nr_pages == w->run_floor) {
+		w->pages[w->nr_pages++] = *r;
+		return;
+	}
+	prev = &w->pages[w->nr_pages - 1];
+	if (r->pte != prev->pte || r->pte_flags != prev->pte_flags ||
+	    r->page_flags != prev->page_flags ||
+	    r->swap_type != prev->swap_type ||
+	    r->mapcount != prev->mapcount || r->refcount != prev->refcount ||
+	    !inspect_follows(prev->pfn, prev->nr, r->pfn) ||
+	    !inspect_follows(prev->swap_offset, prev->nr, r->swap_offset)) {
+		w->pages[w->nr_pages++] = *r;
+		return;
+	}
+	prev->nr++;
+}
+
+/* Records of the pages of [@addr, @end), all in @state and nothing more. */
+static void inspect_fill(struct inspect_walk *w, unsigned long addr,
+			 unsigned long end, u32 state)
+{
+	for (; addr < end; addr += PAGE_SIZE) {
+		inspect_next(w, addr)->pte = state;
+		inspect_done(w);
+	}
 }
 
 /*
@@ -314,9 +367,11 @@ again:
 			spin_unlock(ptl);
 			goto again;
 		}
-		for (; addr < end; addr += PAGE_SIZE)
+		for (; addr < end; addr += PAGE_SIZE) {
 			inspect_huge_pmd(w, vma, addr, pmd,
 					 inspect_next(w, addr));
+			inspect_done(w);
+		}
 		spin_unlock(ptl);
 		return;
 	}
@@ -325,8 +380,7 @@ again:
 			    !pmd_present(pmd) ? MMAPLAB_PTE_MIGRATION :
 			    MMAPLAB_PTE_OTHER;
 
-		for (; addr < end; addr += PAGE_SIZE)
-			inspect_next(w, addr)->pte = state;
+		inspect_fill(w, addr, end, state);
 		return;
 	}
 
@@ -343,9 +397,17 @@ again:
 	for (; addr < end; addr += PAGE_SIZE, table++) {
 		r = inspect_next(w, addr);
 		inspect_pte(w, vma, addr, ptep_get(table), r);
+		inspect_done(w);
 	}
 	spin_unlock(ptl);
 	rcu_read_unlock();
+}
+
+/* No room for another page record, or (RUNS) walked far enough. */
+static bool inspect_full(struct inspect_walk *w)
+{
+	return w->nr_pages == w->max_pages ||
+	       (w->runs && w->walked >= INSPECT_MAX_WALK);
 }
 
 /* Page records for [addr, end) of @vma, as many as fit; returns the end. */
@@ -358,11 +420,18 @@ static unsigned long inspect_pages(struct inspect_walk *w,
 	p4d_t *p4d;
 	pud_t *pud;
 
-	while (addr < end && w->nr_pages < w->max_pages) {
+	while (addr < end && !inspect_full(w)) {
 		next = pmd_addr_end(addr, end);
-		/* Stop where the buffer is full: walk_end says so. */
+		/*
+		 * Stop where the buffer could fill (each page may need a
+		 * record) or the walk is long enough: walk_end says so.
+		 */
 		next = min(next, addr + ((unsigned long)(w->max_pages -
 					 w->nr_pages) << PAGE_SHIFT));
+		if (w->runs)
+			next = min(next, addr + ((INSPECT_MAX_WALK - w->walked) <<
+						 PAGE_SHIFT));
+		w->walked += (next - addr) >> PAGE_SHIFT;
 		pgd = pgd_offset(w->mm, addr);
 		p4d = pgd_none(*pgd) || pgd_bad(*pgd) ? NULL :
 		      p4d_offset(pgd, addr);
@@ -374,8 +443,8 @@ static unsigned long inspect_pages(struct inspect_walk *w,
 				    (pud && !pud_none(*pud)) ?
 				    MMAPLAB_PTE_OTHER : MMAPLAB_PTE_EMPTY;
 
-			for (; addr < next; addr += PAGE_SIZE)
-				inspect_next(w, addr)->pte = state;
+			inspect_fill(w, addr, next, state);
+			addr = next;
 			continue;
 		}
 		inspect_pmd(w, vma, pmd_offset(pud, addr), addr, next);
@@ -398,12 +467,12 @@ static unsigned long inspect_range(struct inspect_walk *w, unsigned long addr,
 			return w->end;
 		from = max(addr, vma->vm_start);
 		to = min(vma->vm_end, w->end);
-		if (w->nr_vmas == w->max_vmas ||
-		    (!no_pages && w->nr_pages == w->max_pages))
+		if (w->nr_vmas == w->max_vmas || (!no_pages && inspect_full(w)))
 			return from;
 		r = &w->vmas[w->nr_vmas++];
 		inspect_vma(w, vma, r);
 		r->first_page = w->nr_pages;
+		w->run_floor = w->nr_pages;	/* runs stay inside a VMA */
 		if (!no_pages) {
 			addr = inspect_pages(w, vma, from, to);
 			r->nr_pages = w->nr_pages - r->first_page;
@@ -443,18 +512,23 @@ static struct mm_struct *inspect_target(struct file *pagemap, bool *show_pfn)
 	return mm;
 }
 
-/* Copy @n records of @ksize bytes to records of @usize bytes each. */
+/*
+ * Copy @n records of @ksize bytes to records of @usize bytes each: an
+ * older caller's shorter records get what they have room for, a newer
+ * caller's longer ones are zero-filled past ours.
+ */
 static int inspect_copy_out(u64 uptr, const void *recs, u32 n, size_t ksize,
 			    u32 usize)
 {
 	char __user *dst = u64_to_user_ptr(uptr);
+	size_t len = min_t(size_t, ksize, usize);
 	u32 i;
 
 	/* The usual case: the caller's records are ours, one copy. */
 	if (usize == ksize)
 		return copy_to_user(dst, recs, (size_t)n * ksize) ? -EFAULT : 0;
 	for (i = 0; i < n; i++, dst += usize) {
-		if (copy_to_user(dst, (const char *)recs + i * ksize, ksize))
+		if (copy_to_user(dst, (const char *)recs + i * ksize, len))
 			return -EFAULT;
 		if (usize > ksize && clear_user(dst + ksize, usize - ksize))
 			return -EFAULT;
@@ -477,6 +551,10 @@ long mmaplab_ioctl_inspect(struct mmaplab_inspect *arg)
 	    arg->page_size < MMAPLAB_INSPECT_PAGE_SIZE_VER0 ||
 	    arg->page_size > PAGE_SIZE)
 		return -EINVAL;
+	/* A run's length needs the field of version 1 of the page record. */
+	if (arg->flags & MMAPLAB_INSPECT_RUNS &&
+	    arg->page_size < MMAPLAB_INSPECT_PAGE_SIZE_VER1)
+		return -EINVAL;
 	if (!arg->nr_vmas ||
 	    (!arg->nr_pages && !(arg->flags & MMAPLAB_INSPECT_NO_PAGES)))
 		return -EINVAL;
@@ -497,6 +575,9 @@ long mmaplab_ioctl_inspect(struct mmaplab_inspect *arg)
 		goto out_file;
 	}
 	w.end = arg->end;
+	w.runs = arg->flags & MMAPLAB_INSPECT_RUNS;
+	if (arg->flags & MMAPLAB_INSPECT_NO_PFN)
+		w.show_pfn = false;
 	w.max_vmas = min_t(u32, arg->nr_vmas, INSPECT_MAX_VMAS);
 	w.max_pages = arg->flags & MMAPLAB_INSPECT_NO_PAGES ? 0 :
 		      min_t(u32, arg->nr_pages, INSPECT_MAX_PAGES);

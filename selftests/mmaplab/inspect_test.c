@@ -659,6 +659,159 @@ TEST(restart_with_tiny_buffers)
 	close(lab);
 }
 
+/*
+ * With MMAPLAB_INSPECT_RUNS: all records of [start, end), each run expanded
+ * into one record per page as the uapi header defines it.
+ */
+static int inspect_runs(int fd, uint64_t start, uint64_t end, uint32_t flags,
+			struct view *v, unsigned int *records)
+{
+	static struct mmaplab_inspect_vma vbuf[256];
+	static struct mmaplab_inspect_page pbuf[4096];
+	struct mmaplab_inspect a;
+	unsigned int i, j, room = 64;
+
+	v->page = calloc(room, sizeof(*v->page));
+	v->nr_vma = v->nr_page = v->calls = 0;
+	*records = 0;
+	while (start < end) {
+		a = (struct mmaplab_inspect){
+			.size = sizeof(a), .flags = MMAPLAB_INSPECT_RUNS | flags,
+			.target_fd = -1, .start = start, .end = end,
+			.vmas = (uintptr_t)vbuf, .vma_size = sizeof(vbuf[0]),
+			.nr_vmas = 256,
+			.pages = (uintptr_t)pbuf, .page_size = sizeof(pbuf[0]),
+			.nr_pages = 4096,
+		};
+		if (ioctl(fd, MMAPLAB_IOC_INSPECT, &a))
+			return errno;
+		if (a.walk_end <= start)
+			return ELOOP;
+		v->calls++;
+		*records += a.nr_pages;
+		for (i = 0; i < a.nr_pages; i++) {
+			const struct mmaplab_inspect_page *r = &pbuf[i];
+
+			if (!r->nr || r->__pad)
+				return EPROTO;
+			for (j = 0; j < r->nr; j++) {
+				struct mmaplab_inspect_page *e;
+
+				if (v->nr_page == room) {
+					room *= 2;
+					v->page = realloc(v->page, room * sizeof(*v->page));
+					if (!v->page)
+						return ENOMEM;
+				}
+				e = &v->page[v->nr_page++];
+				*e = *r;
+				e->nr = 1;
+				e->addr = r->addr + j * PAGE_SZ;
+				if (r->pfn)
+					e->pfn = r->pfn + j;
+				if (r->swap_offset)
+					e->swap_offset = r->swap_offset + j;
+			}
+		}
+		start = a.walk_end;
+	}
+	return 0;
+}
+
+/*
+ * RUNS says what the page-by-page walk says, in far fewer records: a
+ * region of like pages (a populated anonymous range, a lab mapping) is
+ * a handful of records, and a mixed one (holes, a PROT_NONE split,
+ * DONTNEED pages, another process's view after fork aside) expands to
+ * exactly the records of the plain walk.
+ */
+TEST(runs_expand_to_the_page_walk)
+{
+	const unsigned int nr = 2048, lab_nr = 64;
+	struct mmaplab_inspect_page *a, *b;
+	struct view pages, runs;
+	unsigned int i, records;
+	char why[256], *p, *q;
+	int lab, obj;
+
+	lab = lab_open(why, sizeof(why));
+	if (lab < 0)
+		SKIP(return, "%s", why);
+	obj = lab_open(why, sizeof(why));
+	ASSERT_LE(0, obj);
+	ASSERT_EQ(0, lab_configure(obj, lab_nr));
+	p = mmap(NULL, nr * PAGE_SZ, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, madvise(p, nr * PAGE_SZ, MADV_NOHUGEPAGE));
+	q = mmap(NULL, lab_nr * PAGE_SZ, PROT_READ | PROT_WRITE, MAP_SHARED, obj, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	for (i = 0; i < nr; i++)
+		p[i * PAGE_SZ] = 1;
+	for (i = 0; i < lab_nr / 2; i++)
+		q[i * PAGE_SZ] = 1;
+
+	/*
+	 * Uniform: a few records (LRU batches may still split runs), once
+	 * the frames, which need not follow each other, are left out.
+	 */
+	ASSERT_EQ(0, inspect_runs(lab, (uintptr_t)p, (uintptr_t)p + nr * PAGE_SZ,
+				  MMAPLAB_INSPECT_NO_PFN, &runs, &records));
+	EXPECT_EQ(nr, runs.nr_page);
+	EXPECT_GE(nr / 8, records) TH_LOG("%u records for %u like pages", records, nr);
+	for (i = 0; i < nr; i++)
+		EXPECT_EQ(0, runs.page[i].pfn);
+	free(runs.page);
+
+	/* Mixed: holes, a split, dropped pages. */
+	ASSERT_EQ(0, mprotect(p + 100 * PAGE_SZ, 10 * PAGE_SZ, PROT_NONE));
+	ASSERT_EQ(0, madvise(p + 500 * PAGE_SZ, 300 * PAGE_SZ, MADV_DONTNEED));
+	for (i = 600; i < 700; i += 3)
+		p[i * PAGE_SZ] = 2;
+	ASSERT_EQ(0, inspect(lab, -1, (uintptr_t)p, (uintptr_t)p + nr * PAGE_SZ,
+			     &pages, 64, 4096));
+	ASSERT_EQ(0, inspect_runs(lab, (uintptr_t)p, (uintptr_t)p + nr * PAGE_SZ,
+				  0, &runs, &records));
+	ASSERT_EQ(pages.nr_page, runs.nr_page);
+	EXPECT_GT(pages.nr_page, records);
+	for (i = 0; i < pages.nr_page; i++) {
+		a = &pages.page[i];
+		b = &runs.page[i];
+		/* LRU and the reference an LRU batch holds may settle between walks */
+		EXPECT_EQ(a->addr, b->addr);
+		EXPECT_EQ(a->pfn, b->pfn);
+		EXPECT_EQ(a->pte, b->pte);
+		EXPECT_EQ(a->pte_flags, b->pte_flags);
+		EXPECT_EQ(a->page_flags & ~MMAPLAB_PAGE_LRU,
+			  b->page_flags & ~MMAPLAB_PAGE_LRU);
+		EXPECT_EQ(a->mapcount, b->mapcount);
+		EXPECT_EQ(1, a->nr);
+	}
+	free(pages.page);
+	free(runs.page);
+
+	/* The lab mapping: touched pages, then empty ones, in one VMA. */
+	ASSERT_EQ(0, inspect(lab, -1, (uintptr_t)q, (uintptr_t)q + lab_nr * PAGE_SZ,
+			     &pages, 64, 4096));
+	ASSERT_EQ(0, inspect_runs(lab, (uintptr_t)q, (uintptr_t)q + lab_nr * PAGE_SZ,
+				  MMAPLAB_INSPECT_NO_PFN, &runs, &records));
+	ASSERT_EQ(lab_nr, runs.nr_page);
+	EXPECT_GE(2, records);	/* the touched half, the empty half */
+	for (i = 0; i < lab_nr; i++) {
+		EXPECT_EQ(pages.page[i].pte, runs.page[i].pte);
+		EXPECT_EQ(pages.page[i].page_flags & ~MMAPLAB_PAGE_LRU,
+			  runs.page[i].page_flags & ~MMAPLAB_PAGE_LRU);
+	}
+	EXPECT_EQ(MMAPLAB_PTE_PRESENT, runs.page[0].pte);
+	EXPECT_EQ(MMAPLAB_PTE_EMPTY, runs.page[lab_nr - 1].pte);
+	free(pages.page);
+	free(runs.page);
+	munmap(q, lab_nr * PAGE_SZ);
+	munmap(p, nr * PAGE_SZ);
+	close(obj);
+	close(lab);
+}
+
 static atomic_bool race_stop;
 static char *race_area;
 
@@ -756,7 +909,25 @@ TEST(bad_arguments)
 	EXPECT_EQ(0, TRY());
 	EXPECT_EQ(EINVAL, TRY(.start = 0x10001));
 	EXPECT_EQ(EINVAL, TRY(.end = 0x10000));
-	EXPECT_EQ(EINVAL, TRY(.flags = 2));
+	EXPECT_EQ(EINVAL, TRY(.flags = 8));
+	/* A run's length needs version 1 of the page record. */
+	EXPECT_EQ(0, TRY(.flags = MMAPLAB_INSPECT_RUNS,
+			 .start = (uintptr_t)why & ~(PAGE_SZ - 1),
+			 .end = ((uintptr_t)why & ~(PAGE_SZ - 1)) + PAGE_SZ));
+	EXPECT_EQ(1, a.nr_pages);
+	EXPECT_EQ(1, page.nr);
+	EXPECT_EQ(EINVAL, TRY(.flags = MMAPLAB_INSPECT_RUNS,
+			      .page_size = MMAPLAB_INSPECT_PAGE_SIZE_VER0));
+	/* An older caller's 48-byte records get 48 bytes each, no more. */
+	{
+		struct mmaplab_inspect_page two[2];
+
+		memset(two, 0xa5, sizeof(two));
+		EXPECT_EQ(0, TRY(.pages = (uintptr_t)two,
+				 .page_size = MMAPLAB_INSPECT_PAGE_SIZE_VER0));
+		EXPECT_EQ(0xa5a5a5a5, *(uint32_t *)((char *)two +
+						    MMAPLAB_INSPECT_PAGE_SIZE_VER0));
+	}
 	EXPECT_EQ(EINVAL, TRY(.__pad = 1));
 	EXPECT_EQ(EINVAL, TRY(.__reserved = 1));
 	EXPECT_EQ(EINVAL, TRY(.vma_size = 8));

@@ -25,7 +25,9 @@ ASSERT(sizeof(struct mmaplab_config) == MMAPLAB_CONFIG_SIZE_VER0, "config size")
 ASSERT(sizeof(struct mmaplab_stats) == MMAPLAB_STATS_SIZE_VER2, "stats size");
 ASSERT(sizeof(struct mmaplab_inspect) == MMAPLAB_INSPECT_SIZE_VER0, "inspect size");
 ASSERT(sizeof(struct mmaplab_inspect_vma) == MMAPLAB_INSPECT_VMA_SIZE_VER0, "inspect vma size");
-ASSERT(sizeof(struct mmaplab_inspect_page) == MMAPLAB_INSPECT_PAGE_SIZE_VER0, "inspect page size");
+ASSERT(sizeof(struct mmaplab_inspect_page) == MMAPLAB_INSPECT_PAGE_SIZE_VER1, "inspect page size");
+ASSERT(offsetof(struct mmaplab_inspect_page, nr) == MMAPLAB_INSPECT_PAGE_SIZE_VER0,
+       "inspect page version 0 ends where version 1 begins");
 ASSERT(offsetof(struct mmaplab_stats, config_flags) == MMAPLAB_STATS_SIZE_VER0,
        "stats version 0 ends where version 1 begins");
 ASSERT(sizeof(struct mmaplab_range) == MMAPLAB_RANGE_SIZE_VER0, "range size");

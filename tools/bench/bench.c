@@ -26,7 +26,8 @@
  *             the cost per page from 16 MiB to --max-mib
  *   inspect   MMAPLAB_IOC_INSPECT over a populated range vs reading the
  *             same pages' /proc/self/pagemap and /proc/kpageflags entries
- *             (root), and vs PAGEMAP_SCAN where the kernel has it (6.7+)
+ *             (root), and vs PAGEMAP_SCAN where the kernel has it (6.7+),
+ *             with a record per page and with a record per run (RUNS)
  *
  * A figure is a function filling struct figure rows; adding one is a
  * function and a line in figures[].
@@ -57,7 +58,14 @@
 /* PAGEMAP_SCAN (6.7): declared here for older build hosts' headers. */
 #ifndef PAGEMAP_SCAN
 #define PAGEMAP_SCAN	_IOWR('f', 16, struct pm_scan_arg)
-#define PAGE_IS_PRESENT	(1 << 4)
+#define PAGE_IS_WPALLOWED	(1 << 0)
+#define PAGE_IS_WRITTEN		(1 << 1)
+#define PAGE_IS_FILE		(1 << 2)
+#define PAGE_IS_PRESENT		(1 << 3)
+#define PAGE_IS_SWAPPED		(1 << 4)
+#define PAGE_IS_PFNZERO		(1 << 5)
+#define PAGE_IS_HUGE		(1 << 6)
+#define PAGE_IS_SOFT_DIRTY	(1 << 7)
 struct page_region {
 	uint64_t start, end, categories;
 };
@@ -137,7 +145,8 @@ static void skip(const char *figure, const char *ours, const char *theirs,
 
 /* ---- inspect ----------------------------------------------------------- */
 
-static double time_inspect(int lab, char *p, size_t len,
+/* INSPECT of [p, p + len) with @flags; *@seen: the pages reported. */
+static double time_inspect(int lab, char *p, size_t len, uint32_t flags,
 			   struct mmaplab_inspect_vma *vmas,
 			   struct mmaplab_inspect_page *pages, size_t *seen)
 {
@@ -147,7 +156,7 @@ static double time_inspect(int lab, char *p, size_t len,
 	*seen = 0;
 	while (start < end) {
 		struct mmaplab_inspect a = {
-			.size = sizeof(a), .target_fd = -1,
+			.size = sizeof(a), .flags = flags, .target_fd = -1,
 			.start = start, .end = end,
 			.vmas = (uintptr_t)vmas, .vma_size = sizeof(*vmas),
 			.nr_vmas = 16,
@@ -157,7 +166,8 @@ static double time_inspect(int lab, char *p, size_t len,
 
 		if (ioctl(lab, MMAPLAB_IOC_INSPECT, &a))
 			return -1;
-		*seen += a.nr_pages;
+		for (uint32_t i = 0; i < a.nr_pages; i++)
+			*seen += pages[i].nr;
 		start = a.walk_end;
 	}
 	return now() - t0;
@@ -183,20 +193,39 @@ static double time_pagemap(int pm, int kpf, char *p, size_t len,
 	return now() - t0;
 }
 
-static double time_scan(int pm, char *p, size_t len, struct page_region *vec,
-			size_t nvec)
+/* Every category PAGEMAP_SCAN knows (6.7). */
+#define SCAN_ALL	(PAGE_IS_WPALLOWED | PAGE_IS_WRITTEN | PAGE_IS_FILE | \
+			 PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_PFNZERO | \
+			 PAGE_IS_HUGE | PAGE_IS_SOFT_DIRTY)
+
+/*
+ * PAGEMAP_SCAN of [p, p + len): the present pages (@all false), or every
+ * page with every category it knows (@all); *@present: the pages the
+ * regions it returned say are present.
+ */
+static double time_scan(int pm, char *p, size_t len, bool all,
+			struct page_region *vec, size_t nvec, size_t *present)
 {
 	struct pm_scan_arg a = {
 		.size = sizeof(a), .start = (uintptr_t)p,
 		.end = (uintptr_t)p + len, .vec = (uintptr_t)vec,
-		.vec_len = nvec, .category_mask = PAGE_IS_PRESENT,
-		.return_mask = PAGE_IS_PRESENT,
+		.vec_len = nvec,
+		.category_mask = all ? 0 : PAGE_IS_PRESENT,
+		.return_mask = all ? SCAN_ALL : PAGE_IS_PRESENT,
 	};
-	double t0 = now();
+	double t0 = now(), t;
+	long n;
 
+	*present = 0;
 	while (a.start < a.end) {
-		if (ioctl(pm, PAGEMAP_SCAN, &a) < 0)
+		n = ioctl(pm, PAGEMAP_SCAN, &a);
+		if (n < 0)
 			return -1;
+		t = now();
+		for (long i = 0; i < n; i++)
+			if (vec[i].categories & PAGE_IS_PRESENT)
+				*present += (vec[i].end - vec[i].start) / page_size;
+		t0 += now() - t;	/* counting is not the scan's cost */
 		a.start = a.walk_end;
 	}
 	return now() - t0;
@@ -207,7 +236,8 @@ static int figure_inspect(int lab)
 	size_t len = (smoke ? 4 : mib) << 20, n = len / page_size, seen, i;
 	struct mmaplab_inspect_page *pages = calloc(8192, sizeof(*pages));
 	struct mmaplab_inspect_vma vmas[16];
-	double o[64], t[64], s[64];
+	double o[64], t[64], s[64], u[64], w[64];
+	size_t seen_runs, scanned, scanned_all;
 	struct page_region *vec;
 	uint64_t *ents;
 	int pm, kpf, r;
@@ -229,24 +259,39 @@ static int figure_inspect(int lab)
 		p[i * page_size] = 1;
 
 	for (r = 0; r < reps; r++) {
-		o[r] = time_inspect(lab, p, len, vmas, pages, &seen);
+		o[r] = time_inspect(lab, p, len, 0, vmas, pages, &seen);
+		u[r] = time_inspect(lab, p, len, MMAPLAB_INSPECT_RUNS |
+				    MMAPLAB_INSPECT_NO_PFN, vmas, pages,
+				    &seen_runs);
 		t[r] = time_pagemap(pm, kpf, p, len, ents);
-		s[r] = time_scan(pm, p, len, vec, 1024);
-		if (o[r] < 0 || t[r] < 0 || seen != n) {
-			fprintf(stderr, "mmaplab-bench: inspect: %s\n",
-				strerror(errno));
+		s[r] = time_scan(pm, p, len, false, vec, 1024, &scanned);
+		w[r] = time_scan(pm, p, len, true, vec, 1024, &scanned_all);
+		if (o[r] < 0 || u[r] < 0 || t[r] < 0 || seen != n ||
+		    seen_runs != n ||
+		    (s[r] >= 0 && (scanned != n || scanned_all != n))) {
+			fprintf(stderr,
+				"mmaplab-bench: inspect: %s; of %zu present pages INSPECT saw %zu, with runs %zu, PAGEMAP_SCAN %zu, every category %zu\n",
+				strerror(errno), n, seen, seen_runs, scanned,
+				scanned_all);
 			return 1;
 		}
 	}
 	add("inspect", "INSPECT, all facts",
 	    kpf >= 0 ? "pagemap + kpageflags" : "pagemap (no kpageflags: not root)",
 	    o, t, reps, NULL);
-	if (s[0] < 0)
+	if (s[0] < 0) {
 		skip("inspect", "INSPECT, all facts", "PAGEMAP_SCAN",
 		     "the kernel has no PAGEMAP_SCAN (6.7+)");
-	else
+		skip("inspect", "INSPECT runs, no frames", "PAGEMAP_SCAN",
+		     "the kernel has no PAGEMAP_SCAN (6.7+)");
+	} else {
 		add("inspect", "INSPECT, all facts", "PAGEMAP_SCAN, present only",
 		    o, s, reps, NULL);
+		add("inspect", "INSPECT runs, no frames",
+		    "PAGEMAP_SCAN, present only", u, s, reps, NULL);
+		add("inspect", "INSPECT runs, no frames",
+		    "PAGEMAP_SCAN, every category", u, w, reps, NULL);
+	}
 	munmap(p, len);
 	free(ents);
 	free(vec);

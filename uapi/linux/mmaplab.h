@@ -28,7 +28,7 @@
 #define MMAPLAB_DEVICE_PATH	"/dev/mmaplab"
 
 /* ABI version reported by MMAPLAB_IOC_STATS, bumped on any addition. */
-#define MMAPLAB_ABI_VERSION	4
+#define MMAPLAB_ABI_VERSION	5
 
 /**
  * enum mmaplab_backing - where the pages of a lab object come from
@@ -458,6 +458,15 @@ enum mmaplab_pte_state {
  * @swap_type:  (out) PTE_SWAP: the swap area's index
  * @mapcount:   (out) how many page-table entries map the page
  * @refcount:   (out) references to the page (its folio)
+ * @nr:         (out, version 1) the pages this record stands for: 1, or
+ *              with MMAPLAB_INSPECT_RUNS the length of a run (ABI 5)
+ * @__pad:      (out) 0
+ *
+ * With MMAPLAB_INSPECT_RUNS, one record stands for @nr consecutive pages
+ * of one VMA whose records would be equal but for @addr, @pfn and
+ * @swap_offset, which advance by one page each (a @pfn or @swap_offset of
+ * 0 stays 0): page i of the run is at @addr + i * page size, frame
+ * @pfn + i, swap offset @swap_offset + i.
  */
 struct mmaplab_inspect_page {
 	__u64 addr;
@@ -469,14 +478,22 @@ struct mmaplab_inspect_page {
 	__u32 swap_type;
 	__s32 mapcount;
 	__s32 refcount;
+	__u32 nr;
+	__u32 __pad;
 };
 
 #define MMAPLAB_INSPECT_PAGE_SIZE_VER0	48
+#define MMAPLAB_INSPECT_PAGE_SIZE_VER1	56
 
 /**
  * struct mmaplab_inspect - MMAPLAB_IOC_INSPECT argument
  * @size:      (in) sizeof(struct mmaplab_inspect) as the caller compiled it
- * @flags:     (in) 0, or MMAPLAB_INSPECT_NO_PAGES (VMA records only)
+ * @flags:     (in) 0, or MMAPLAB_INSPECT_NO_PAGES (VMA records only), or
+ *             MMAPLAB_INSPECT_RUNS (a record per run of like pages; needs
+ *             @page_size >= MMAPLAB_INSPECT_PAGE_SIZE_VER1), and/or
+ *             MMAPLAB_INSPECT_NO_PFN (@pfn and @swap_offset 0 even for
+ *             CAP_SYS_ADMIN: frames rarely follow each other, so runs of
+ *             pages with frames shown are short)
  * @target_fd: (in) -1: the calling process.  Else a descriptor of the
  *             target's /proc/PID/pagemap: opening it is what checks that
  *             the caller may read the target's page tables (ptrace read
@@ -504,7 +521,8 @@ struct mmaplab_inspect_page {
  * a walk that restarts inside a VMA reports it again), and one page record
  * per page of those VMAs inside the range, in address order.  @nr_vmas
  * and @nr_pages (in) must not be 0 (@nr_pages may with NO_PAGES).  At
- * most 256 VMA and 8192 page records come back per call.  The walk holds
+ * most 256 VMA and 8192 page records come back per call, and with RUNS
+ * the walk stops after 262144 pages (1 GiB of 4 KiB pages) per call.  The walk holds
  * the target's mmap_lock for reading; entries are read under the
  * page-table lock, so each record is one consistent view
  * of that entry (the range as a whole is not a snapshot).
@@ -529,7 +547,11 @@ struct mmaplab_inspect {
 #define MMAPLAB_INSPECT_SIZE_VER0	80
 
 #define MMAPLAB_INSPECT_NO_PAGES	(1U << 0)
-#define MMAPLAB_INSPECT_FLAGS_ALL	(MMAPLAB_INSPECT_NO_PAGES)
+#define MMAPLAB_INSPECT_RUNS		(1U << 1)	/* ABI 5 */
+#define MMAPLAB_INSPECT_NO_PFN		(1U << 2)	/* ABI 5 */
+#define MMAPLAB_INSPECT_FLAGS_ALL	(MMAPLAB_INSPECT_NO_PAGES | \
+					 MMAPLAB_INSPECT_RUNS | \
+					 MMAPLAB_INSPECT_NO_PFN)
 
 /*
  * Events: a generic netlink family, resolved by name (CTRL_CMD_GETFAMILY
