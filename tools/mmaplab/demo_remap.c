@@ -208,7 +208,7 @@ static const char *const dn_label[DN_NR] = {
 	"the private object mapping", "the shared memfd mapping",
 };
 
-/* Step 1 and 2: MADV_DONTNEED on four kinds of page, then read them. */
+/* MADV_DONTNEED on four kinds of page, then read them. */
 static int madvise_dontneed(void)
 {
 	struct mmaplab_stats b[2], a[2];
@@ -295,7 +295,7 @@ out:
 	return ret;
 }
 
-/* Steps 3 and 4: MADV_FREE, a write after it, and reclaim by MADV_PAGEOUT. */
+/* MADV_FREE, a write after it, and reclaim by MADV_PAGEOUT. */
 static int madvise_free(void)
 {
 	unsigned char *p;
@@ -387,7 +387,7 @@ out:
 	return ret;
 }
 
-/* Step 5: MADV_RANDOM and MADV_SEQUENTIAL, and fault-around. */
+/* MADV_RANDOM and MADV_SEQUENTIAL, and fault-around. */
 #define SR_PAGES	16
 
 static int madvise_access_pattern(void)
@@ -545,11 +545,14 @@ static bool reads_object(const unsigned char *p, size_t n)
 	return true;
 }
 
-/* Steps 1 to 3: grow in place, no room, move; MREMAP_FIXED. */
+/*
+ * Grow in place, fail to, move (lab object and anonymous), MREMAP_FIXED;
+ * *@where gets the object's 4-page mapping that is left.
+ */
 static int mremap_grow_move(int fd, unsigned char **where)
 {
 	struct mmaplab_stats b, a;
-	unsigned char *r, *p, *n, *t, *anon;
+	unsigned char *r, *resv, *p, *n, *t, *anon;
 	char *cells;
 	int ret = ML_EXIT_OK;
 	bool kept;
@@ -562,10 +565,12 @@ static int mremap_grow_move(int fd, unsigned char **where)
 	r = mmap(NULL, 16 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r == MAP_FAILED)
 		return dm_fail("mmap (a reserved range)");
+	/* Until the move, unmapping all of it unmaps the mapping too. */
+	resv = r;
 	p = map(r, 2 * PAGE, MAP_SHARED | MAP_FIXED, fd);
 	if (p == MAP_FAILED) {
-		munmap(r, 16 * PAGE);
-		return dm_fail("mmap");
+		ret = dm_fail("mmap");
+		goto fail;
 	}
 	munmap(r + 2 * PAGE, 2 * PAGE);
 	(void)rd(p);
@@ -599,7 +604,8 @@ static int mremap_grow_move(int fd, unsigned char **where)
 	dm_claim("grow_blocked_enomem", n == MAP_FAILED && errno == ENOMEM,
 		 "without MREMAP_MAYMOVE growing fails with ENOMEM");
 	if (n != MAP_FAILED) {
-		p = n;
+		ml_err("demo: mremap() grew the mapping over the reserved range");
+		ret = ML_EXIT_FAIL;
 		goto fail;
 	}
 	if ((ret = dm_stats(fd, &b)))
@@ -611,6 +617,7 @@ static int mremap_grow_move(int fd, unsigned char **where)
 	}
 	p = n;
 	munmap(r + 4 * PAGE, 12 * PAGE);
+	resv = NULL;
 	if ((ret = dm_stats(fd, &a)))
 		goto fail;
 	dm_maps("the moved mapping", p, 6 * PAGE);
@@ -666,7 +673,6 @@ static int mremap_grow_move(int fd, unsigned char **where)
 		ret = dm_fail("mmap (a reserved range)");
 		goto fail;
 	}
-	b = a;
 	n = mremap(p, 6 * PAGE, 6 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, t);
 	if (n == MAP_FAILED) {
 		munmap(t, 6 * PAGE);
@@ -674,8 +680,6 @@ static int mremap_grow_move(int fd, unsigned char **where)
 		goto fail;
 	}
 	p = n;
-	if ((ret = dm_stats(fd, &a)))
-		goto fail;
 	dm_maps("the mapping at the chosen address", t, 6 * PAGE);
 	dm_claim("fixed_lands_at_target", n == t && reads_object(p, 4),
 		 "the mapping is at the chosen address, with the object's data");
@@ -683,11 +687,14 @@ static int mremap_grow_move(int fd, unsigned char **where)
 	munmap(p + 4 * PAGE, 2 * PAGE);
 	return ML_EXIT_OK;
 fail:
-	munmap(p, 6 * PAGE);
+	if (resv)
+		munmap(resv, 16 * PAGE);
+	else
+		munmap(p, 6 * PAGE);
 	return ret;
 }
 
-/* Step 4: MREMAP_DONTUNMAP of the object's mapping and of anonymous memory. */
+/* MREMAP_DONTUNMAP of the object's mapping @p (unmapped here) and of anonymous memory. */
 static int mremap_dontunmap(int fd, unsigned char *p)
 {
 	struct mmaplab_stats b, a;
@@ -708,10 +715,9 @@ static int mremap_dontunmap(int fd, unsigned char *p)
 			return dm_fail("mremap (MREMAP_DONTUNMAP)");
 		dm_skip("dontunmap_object_old_refaults",
 			"the old place of a lab mapping faults in the object's data again",
-			"this kernel refuses MREMAP_DONTUNMAP here (5.7+ for private anonymous memory, 5.13+ for file mappings)");
-		dm_skip("dontunmap_anon_old_zero",
-			"the old place of anonymous memory reads 0",
-			"this kernel refuses MREMAP_DONTUNMAP here (5.7+ for private anonymous memory, 5.13+ for file mappings)");
+			"this kernel refuses MREMAP_DONTUNMAP of a file mapping (5.13+)");
+		dm_skip("dontunmap_anon_old_zero", "the old place of anonymous memory reads 0",
+			"this kernel refuses MREMAP_DONTUNMAP of a file mapping (5.13+)");
 		munmap(p, 4 * PAGE);
 		return ML_EXIT_OK;
 	}
@@ -765,7 +771,7 @@ out:
 	return ret;
 }
 
-/* Step 5: MAP_FIXED over part of a mapping, and MAP_FIXED_NOREPLACE. */
+/* MAP_FIXED over part of a mapping, and MAP_FIXED_NOREPLACE. */
 static int mremap_map_fixed(int fd)
 {
 	struct mmaplab_stats b, a;
@@ -817,7 +823,7 @@ out:
 	return ret;
 }
 
-/* Step 6: remap_file_pages(), and its refusal on a private mapping. */
+/* remap_file_pages(), and its refusal on a private mapping. */
 static int mremap_remap_file_pages(int fd)
 {
 	struct mmaplab_stats b, a;
@@ -904,7 +910,8 @@ static int oc_fd = -1;
 static char oc_saved[8];
 static size_t oc_saved_len;
 static const int oc_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS };
-static struct sigaction oc_old[sizeof(oc_signals) / sizeof(oc_signals[0])];
+#define OC_NR_SIGNALS	(sizeof(oc_signals) / sizeof(oc_signals[0]))
+static struct sigaction oc_old[OC_NR_SIGNALS];
 
 static void oc_restore(void)
 {
@@ -920,7 +927,7 @@ static void oc_on_signal(int sig)
 }
 
 /* Value @key of /proc/meminfo, in bytes (-1 when missing). */
-static long long meminfo(const char *key)
+static long long meminfo_bytes(const char *key)
 {
 	FILE *f = fopen("/proc/meminfo", "re");
 	size_t len = strlen(key);
@@ -936,6 +943,11 @@ static long long meminfo(const char *key)
 	if (f)
 		fclose(f);
 	return kb < 0 ? -1 : kb * 1024;
+}
+
+static long long meminfo_mib(const char *key)
+{
+	return meminfo_bytes(key) / (long long)MIB;
 }
 
 static int oc_mode(void)
@@ -975,7 +987,7 @@ static bool oc_take(void)
 	if (oc_fd < 0)
 		return false;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(oc_signals) / sizeof(oc_signals[0]); i++)
+	for (size_t i = 0; i < OC_NR_SIGNALS; i++)
 		sigaction(oc_signals[i], &sa, &oc_old[i]);
 	return true;
 }
@@ -986,7 +998,7 @@ static void oc_give_back(void)
 	if (oc_fd < 0)
 		return;
 	oc_restore();
-	for (size_t i = 0; i < sizeof(oc_signals) / sizeof(oc_signals[0]); i++)
+	for (size_t i = 0; i < OC_NR_SIGNALS; i++)
 		sigaction(oc_signals[i], &oc_old[i], NULL);
 	close(oc_fd);
 	oc_fd = -1;
@@ -1011,7 +1023,7 @@ static bool oc_try(size_t len, int flags, int fd, int *err)
  */
 static long long oc_charge(const char *what, size_t len, int flags, int fd, bool *ok)
 {
-	long long before = meminfo("Committed_AS"), after;
+	long long before = meminfo_bytes("Committed_AS"), after;
 	void *p = map(NULL, len, flags, fd);
 
 	*ok = p != MAP_FAILED;
@@ -1019,7 +1031,7 @@ static long long oc_charge(const char *what, size_t len, int flags, int fd, bool
 		dm_say("%s: mmap failed: %s", what, strerror(errno));
 		return 0;
 	}
-	after = meminfo("Committed_AS");
+	after = meminfo_bytes("Committed_AS");
 	munmap(p, len);
 	dm_say("%-44s Committed_AS %+lld KiB", what, (after - before) / 1024);
 	return after - before;
@@ -1030,7 +1042,7 @@ static bool about(long long v, long long want)
 	return v > want - (long long)OC_SLACK && v < want + (long long)OC_SLACK;
 }
 
-/* Steps 1 and 2: what counts in Committed_AS (mode 0 or 1). */
+/* What counts in Committed_AS (in mode @mode). */
 static int overcommit_charge(int fd, int mode)
 {
 	long long d;
@@ -1048,7 +1060,7 @@ static int overcommit_charge(int fd, int mode)
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, &ok);
 	if (mode == 2)
 		dm_skip("noreserve_not_counted", "MAP_NORESERVE is not charged",
-			"vm.overcommit_memory is 2 (never overcommit: MAP_NORESERVE is ignored) and changing it needs root");
+			"vm.overcommit_memory is 2 (MAP_NORESERVE is ignored) and changing it needs root");
 	else
 		dm_claim("noreserve_not_counted", ok && about(d, 0),
 			 "with MAP_NORESERVE it is not charged");
@@ -1064,10 +1076,10 @@ static int overcommit_charge(int fd, int mode)
 	return ML_EXIT_OK;
 }
 
-/* Steps 3 to 5: the three modes (root: the knob is taken). */
+/* The three modes: each one set in turn as root (oc_take() done), else the current one only. */
 static int overcommit_modes(int fd, bool root, int mode)
 {
-	long long ram = meminfo("MemTotal"), swap = meminfo("SwapTotal");
+	long long ram = meminfo_bytes("MemTotal"), swap = meminfo_bytes("SwapTotal");
 	long long limit, committed;
 	size_t huge, over;
 	bool ok, ok_nr, ok_sh, ok_small;
@@ -1106,27 +1118,27 @@ static int overcommit_modes(int fd, bool root, int mode)
 	dm_step("Mode 1, always",
 		"vm.overcommit_memory = 1 never refuses for lack of memory; it still\n"
 		"counts.  The same mapping, without MAP_NORESERVE.");
-	if (root) {
-		long long before = meminfo("Committed_AS"), after;
+	if (root || mode == 1) {
+		long long before = meminfo_bytes("Committed_AS"), after;
 		void *p;
 
-		if (oc_set(1))
+		if (root && oc_set(1))
 			return dm_fail(OC_PATH);
 		p = map(NULL, huge, MAP_PRIVATE | MAP_ANONYMOUS, -1);
 		err = p == MAP_FAILED ? errno : 0;
-		after = meminfo("Committed_AS");
+		after = meminfo_bytes("Committed_AS");
 		if (p != MAP_FAILED)
 			munmap(p, huge);
-		if (oc_set(0))
+		if (root && oc_set(0))
 			return dm_fail(OC_PATH);
-		dm_say("%s; Committed_AS %+lld MiB, now more than the RAM (%lld MiB)",
-		       p != MAP_FAILED ? "mapped" : strerror(err),
-		       (after - before) / (long long)MIB, ram / (long long)MIB);
+		dm_say("%s; Committed_AS %+lld MiB, to %lld MiB (MemTotal %lld MiB)",
+		       p != MAP_FAILED ? "mapped" : strerror(err), (after - before) / (long long)MIB,
+		       after / (long long)MIB, ram / (long long)MIB);
 		dm_claim("always_maps_huge", p != MAP_FAILED && about(after - before, huge),
 			 "mode 1 maps it, and charges all of it");
 	} else {
 		dm_skip("always_maps_huge", "mode 1 maps it, and charges all of it",
-			"changing vm.overcommit_memory needs root");
+			"vm.overcommit_memory is not 1 here and changing it needs root");
 	}
 
 	dm_step("Mode 2, never",
@@ -1136,17 +1148,16 @@ static int overcommit_modes(int fd, bool root, int mode)
 		"MAP_NORESERVE, a shared lab object mapping of that size (the object\n"
 		"has 1 page: like a file mapping, it may reach past the end, where\n"
 		"an access would raise SIGBUS), and a small private one.");
-	limit = meminfo("CommitLimit");
-	committed = meminfo("Committed_AS");
-	if (!root) {
-		why = "changing vm.overcommit_memory needs root";
-	} else if (limit < 0 || committed < 0) {
+	limit = meminfo_bytes("CommitLimit");
+	committed = meminfo_bytes("Committed_AS");
+	if (!root && mode != 2)
+		why = "vm.overcommit_memory is not 2 here and changing it needs root";
+	else if (limit < 0 || committed < 0)
 		why = "/proc/meminfo has no CommitLimit or Committed_AS";
-	} else if (committed + (long long)(OC_SIZE + 16 * MIB) > limit) {
+	else if (committed + (long long)(OC_SIZE + 16 * MIB) > limit)
 		why = "Committed_AS is already too close to CommitLimit to switch to mode 2 safely";
-	} else {
+	else
 		why = NULL;
-	}
 	if (why) {
 		dm_skip("never_refuses_over_limit", "mode 2 refuses it with ENOMEM", why);
 		dm_skip("never_ignores_noreserve", "even with MAP_NORESERVE", why);
@@ -1158,13 +1169,13 @@ static int overcommit_modes(int fd, bool root, int mode)
 	over = (over + MIB - 1) & ~(MIB - 1);
 	dm_say("CommitLimit %lld MiB, Committed_AS %lld MiB; trying %zu MiB",
 	       limit / (long long)MIB, committed / (long long)MIB, over / MIB);
-	if (oc_set(2))
+	if (root && oc_set(2))
 		return dm_fail(OC_PATH);
 	ok = oc_try(over, MAP_PRIVATE | MAP_ANONYMOUS, -1, &err);
 	ok_nr = oc_try(over, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, &err_nr);
 	ok_sh = oc_try(over, MAP_SHARED, fd, &err_sh);
 	ok_small = oc_try(OC_SIZE, MAP_PRIVATE | MAP_ANONYMOUS, -1, &err_small);
-	if (oc_set(0))
+	if (root && oc_set(0))
 		return dm_fail(OC_PATH);
 	dm_say("private: %s; with MAP_NORESERVE: %s", ok ? "mapped" : strerror(err),
 	       ok_nr ? "mapped" : strerror(err_nr));
@@ -1194,8 +1205,8 @@ int demo_overcommit(void)
 		"all of it is touched; vm.overcommit_memory says how far.");
 	dm_say("vm.overcommit_memory = %d; MemTotal %lld MiB, SwapTotal %lld MiB,\n"
 	       "CommitLimit %lld MiB, Committed_AS %lld MiB", mode,
-	       meminfo("MemTotal") / (long long)MIB, meminfo("SwapTotal") / (long long)MIB,
-	       meminfo("CommitLimit") / (long long)MIB, meminfo("Committed_AS") / (long long)MIB);
+	       meminfo_mib("MemTotal"), meminfo_mib("SwapTotal"),
+	       meminfo_mib("CommitLimit"), meminfo_mib("Committed_AS"));
 	if (root) {
 		if (!oc_take()) {
 			ret = dm_fail(OC_PATH);
@@ -1218,7 +1229,7 @@ out:
 	if (ret)
 		return ret;
 	dm_lesson("The kernel charges private writable memory at mmap() time, not at\n"
-		  "first touch; shared file pages are the file's and are never charged.\n"
+		  "first touch; a shared mapping of a file is not charged.\n"
 		  "Mode 0 refuses only the impossible, mode 1 nothing, mode 2 anything\n"
 		  "past CommitLimit, MAP_NORESERVE or not.");
 	return ML_EXIT_OK;
