@@ -48,6 +48,24 @@ claims_mmio="store_dirties_page=true read_sees_mapped_write=true msync_ok=true f
 # topics 7 to 10
 
 # topics 11 to 13
+claims_madvise="dontneed_zaps_entries=true dontneed_anon_reads_zero=true
+	dontneed_object_refaults=true dontneed_object_keeps_data=true
+	dontneed_memfd_keeps_data=true dontneed_drops_private_copy=true
+	free_cleans_pages=true free_rewrite_dirties=true pageout_drops_free_page=true
+	pageout_keeps_rewritten_page=true random_sets_rr=true sequential_sets_sr=true
+	normal_clears_both=true random_keeps_fault_around=true
+	memfd_random_keeps_fault_around=true"
+claims_mremap="grow_in_place=true grow_in_place_no_callback=true grow_blocked_enomem=true
+	move_calls_mremap=true move_keeps_entries=true anon_move_keeps_data=true
+	fixed_lands_at_target=true dontunmap_object_old_refaults=true
+	dontunmap_anon_old_zero=true map_fixed_closes_replaced=true
+	map_fixed_replaces_data=true noreplace_eexist=true rfp_shows_other_page=true
+	rfp_new_vma=true rfp_private_refused=true"
+claims_overcommit="private_counted=true noreserve_not_counted=true
+	object_private_counted=true object_shared_not_counted=true shared_anon_counted=true
+	heuristic_refuses_huge=true heuristic_noreserve_ok=true always_maps_huge=true
+	never_refuses_over_limit=true never_ignores_noreserve=true
+	never_shared_object_ok=true never_small_ok=true"
 
 # topics 14 and 15
 

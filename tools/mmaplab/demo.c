@@ -38,6 +38,12 @@ static const struct demo demos[] = {
 	/* topics 7 to 10: demo_faults.c */
 
 	/* topics 11 to 13: demo_remap.c */
+	{ "madvise", "MADV_DONTNEED, MADV_FREE, MADV_RANDOM/SEQUENTIAL: what each\n"
+		     "                  does to the pages and to the VMA", demo_madvise },
+	{ "mremap", "grow or move a mapping, MREMAP_DONTUNMAP, MAP_FIXED over it,\n"
+		    "                  remap_file_pages() as a new VMA", demo_mremap },
+	{ "overcommit", "Committed_AS: which mappings are charged, and what each\n"
+			"                  vm.overcommit_memory mode refuses", demo_overcommit },
 
 	/* topics 14 and 15: demo_share.c */
 

@@ -37,6 +37,9 @@ int demo_mmio(void);
 /* demo_faults.c: topics 7 to 10. */
 
 /* demo_remap.c: topics 11 to 13. */
+int demo_madvise(void);
+int demo_mremap(void);
+int demo_overcommit(void);
 
 /* demo_sync.c: topic 16. */
 
