@@ -44,6 +44,17 @@ claims_private_update="private_sees_update_of_unwritten_page=true
 	private_keeps_own_copy=true memfd_private_sees_update=true memfd_private_keeps_own_copy=true"
 claims_mmio="store_dirties_page=true read_sees_mapped_write=true msync_ok=true file_changed=true"
 # topics 5 and 6
+claims_shmem="shared_anon_is_dev_zero_deleted=true private_anon_has_no_file=true
+	dev_zero_shared_same_as_anon=true parent_has_no_entry_before=true
+	child_write_reaches_parent=true dev_zero_child_write_reaches_parent=true
+	private_anon_does_not_carry=true second_mmap_new_file=true
+	second_mmap_does_not_share=true lab_shmem_on_same_mount=true memfd_on_same_mount=true
+	lab_shmem_child_write_reaches_parent=true memfd_child_write_reaches_parent=true
+	memfd_second_mmap_shares=true"
+claims_fork_exec="child_has_same_maps=true fork_opens_lab_vma=true
+	child_exit_closes_lab_vma=true exec_drops_mappings=true exec_closes_lab_vma=true
+	dontfork_not_inherited=true dontfork_no_vma_open=true
+	wipeonfork_child_reads_zero=true wipeonfork_parent_keeps=true"
 
 # topics 7 to 10
 
@@ -68,6 +79,17 @@ claims_overcommit="private_counted=true noreserve_not_counted=true
 	never_shared_object_ok=true never_small_ok=true"
 
 # topics 14 and 15
+claims_boundaries="unaligned_offset_einval_lab=true unaligned_offset_einval_memfd=true
+	aligned_offset_ok=true module_never_asked=true length_rounded_up_to_page=true
+	whole_page_usable=true munmap_rounds_up_too=true past_object_end_sigbus=true
+	sigbus_counted=true file_tail_reads_zero=true past_file_end_sigbus=true
+	tail_write_not_in_file=true"
+claims_open_mode="rdonly_shared_writable_eacces=true rdonly_private_writable_ok=true
+	rdonly_shared_no_maywrite=true rdonly_shared_mprotect_eacces=true
+	rdwr_shared_mprotect_ok=true lab_rdonly_shared_writable_eacces=true
+	lab_rdonly_private_writable_ok=true lab_rdonly_shared_mprotect_eacces=true
+	lab_refused_before_module=true wronly_memfd_mmap_eacces=true
+	wronly_lab_mmap_eacces=true"
 
 # topic 16
 

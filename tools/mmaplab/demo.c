@@ -34,6 +34,10 @@ static const struct demo demos[] = {
 	{ "mmio", "a shared file mapping is memory-mapped I/O: write, msync,\n"
 		  "                  the file changes", demo_mmio },
 	/* topics 5 and 6: demo_share.c */
+	{ "shmem", "shared anonymous memory is a hidden shmem file (/dev/zero,\n"
+		   "                  deleted) that fork() passes on", demo_shmem },
+	{ "fork-exec", "fork() copies every mapping, each of its kind; exec() drops\n"
+		       "                  them all", demo_fork_exec },
 
 	/* topics 7 to 10: demo_faults.c */
 
@@ -46,6 +50,10 @@ static const struct demo demos[] = {
 			"                  vm.overcommit_memory mode refuses", demo_overcommit },
 
 	/* topics 14 and 15: demo_share.c */
+	{ "boundaries", "whole pages: aligned offsets, lengths rounded up, SIGBUS\n"
+			"                  past the end of the file", demo_boundaries },
+	{ "open-mode", "the protection a descriptor's open mode allows (EACCES)",
+	  demo_open_mode },
 
 	/* topic 16: demo_sync.c */
 };

@@ -33,6 +33,10 @@ int demo_private_update(void);
 int demo_mmio(void);
 
 /* demo_share.c: topics 5, 6, 14 and 15. */
+int demo_shmem(void);
+int demo_fork_exec(void);
+int demo_boundaries(void);
+int demo_open_mode(void);
 
 /* demo_faults.c: topics 7 to 10. */
 
