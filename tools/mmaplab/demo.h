@@ -35,6 +35,10 @@ int demo_mmio(void);
 /* demo_share.c: topics 5, 6, 14 and 15. */
 
 /* demo_faults.c: topics 7 to 10. */
+int demo_guards(void);
+int demo_fault_kinds(void);
+int demo_mkwrite(void);
+int demo_split_merge(void);
 
 /* demo_remap.c: topics 11 to 13. */
 
