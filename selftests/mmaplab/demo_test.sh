@@ -57,6 +57,20 @@ claims_fork_exec="child_has_same_maps=true fork_opens_lab_vma=true
 	wipeonfork_child_reads_zero=true wipeonfork_parent_keeps=true"
 
 # topics 7 to 10
+claims_guards="library_has_prot_none_gap=true thread_stack_has_guard=true
+	module_guard_sigsegv=true module_guard_counted=true module_guard_one_vma=true
+	mprotect_guard_sigsegv=true mprotect_guard_not_seen_by_module=true
+	mprotect_splits_in_three=true segv_codes_differ=true
+	madv_guard_sigsegv=true madv_guard_not_seen_by_module=true madv_guard_one_vma=true
+	madv_guard_marker=true"
+claims_fault_kinds="read_fault=true cow_fault=true shared_fault=true
+	private_wp_fault_silent=true write_notify_maps_readonly=true shared_wp_fault_mkwrite=true"
+claims_mkwrite="first_write_notified=true second_write_silent=true
+	msync_leaves_page_writable=true clean_cleans_dirty_page=true write_after_clean_notified=true
+	memfd_read_maps_writable=true memfd_write_no_fault=true"
+claims_split_merge="mprotect_splits_in_three=true module_sees_two_splits=true lab_stays_split=true
+	anon_splits_in_three=true anon_merges_back=true boundary_moved_or_split=true no_vma_closed=true
+	munmap_leaves_two=true munmap_closes_the_piece=true"
 
 # topics 11 to 13
 claims_madvise="dontneed_zaps_entries=true dontneed_anon_reads_zero=true

@@ -40,6 +40,17 @@ static const struct demo demos[] = {
 		       "                  them all", demo_fork_exec },
 
 	/* topics 7 to 10: demo_faults.c */
+	{ "guards", "PROT_NONE gaps (libraries, thread stacks) and three ways to\n"
+		    "                  guard a page: the module, mprotect, MADV_GUARD_INSTALL",
+	  demo_guards },
+	{ "fault-kinds", "read, COW, shared and write-protect faults, seen live\n"
+			 "                  through the module's counters and events",
+	  demo_fault_kinds },
+	{ "mkwrite", "->page_mkwrite: the first write to a clean shared page is\n"
+		     "                  notified; cleaning arms it again; tmpfs has none",
+	  demo_mkwrite },
+	{ "split-merge", "mprotect and munmap cut VMAs; a driver's VMAs do not merge\n"
+			 "                  back, anonymous ones do", demo_split_merge },
 
 	/* topics 11 to 13: demo_remap.c */
 	{ "madvise", "MADV_DONTNEED, MADV_FREE, MADV_RANDOM/SEQUENTIAL: what each\n"

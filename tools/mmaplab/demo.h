@@ -39,6 +39,10 @@ int demo_boundaries(void);
 int demo_open_mode(void);
 
 /* demo_faults.c: topics 7 to 10. */
+int demo_guards(void);
+int demo_fault_kinds(void);
+int demo_mkwrite(void);
+int demo_split_merge(void);
 
 /* demo_remap.c: topics 11 to 13. */
 int demo_madvise(void);

@@ -4,7 +4,7 @@
  * line each, like "ip monitor".
  *
  * Speaks the generic netlink family "mmaplab" (uapi/linux/mmaplab.h,
- * Documentation/events.rst) through libmnl.  It first lists the live
+ * Documentation/events.rst) through genl.c.  It first lists the live
  * objects (a dump), then joins the "monitor" group (everyone's events:
  * CAP_NET_ADMIN).  Without that privilege it subscribes instead to the
  * objects it can reach: those open in processes whose descriptors it may
@@ -28,11 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libmnl/libmnl.h>
-#include <linux/genetlink.h>
 #include <linux/netlink.h>
 
-#include "lib.h"
+#include "genl.h"
 
 struct mon_opts {
 	uint64_t object;	/* --object: 0 all */
@@ -48,32 +46,12 @@ struct mon_seq {
 };
 
 struct mon {
-	struct mnl_socket *sk;
-	uint16_t family;
-	uint32_t mcgrp;
-	unsigned int seq;
+	struct ml_genl g;
 	struct mon_opts opt;
 	struct mon_seq *seqs;
 	size_t nr_seqs;
 	uint64_t events;
 	uint64_t lost;
-};
-
-/* A decoded message: notification or dump reply. */
-struct mon_msg {
-	uint8_t cmd;
-	uint32_t event, pid, fault_flags, outcome, prot, range_flags;
-	uint32_t backing, config_flags, uid;
-	uint64_t obj, seq, vma_start, vma_end, vma_pgoff, addr, end, pgoff;
-	uint64_t nr_pages, result, lost;
-	bool allocated;
-	uint64_t have;		/* bit per attribute present */
-	char comm[32];
-	unsigned int nr_vmas;
-	struct {
-		uint64_t start, end, pgoff;
-		uint32_t pid;
-	} vmas[64];
 };
 
 static volatile sig_atomic_t mon_stop;
@@ -84,107 +62,7 @@ static void mon_signal(int sig)
 	mon_stop = 1;
 }
 
-static const char *const mon_event_names[] = {
-	[MMAPLAB_EV_NONE]		= "none",
-	[MMAPLAB_EV_CREATED]		= "created",
-	[MMAPLAB_EV_CONFIGURED]		= "configured",
-	[MMAPLAB_EV_DESTROYED]		= "destroyed",
-	[MMAPLAB_EV_MMAP]		= "mmap",
-	[MMAPLAB_EV_OPEN]		= "open",
-	[MMAPLAB_EV_CLOSE]		= "close",
-	[MMAPLAB_EV_MAY_SPLIT]		= "may_split",
-	[MMAPLAB_EV_MREMAP]		= "mremap",
-	[MMAPLAB_EV_MPROTECT]		= "mprotect",
-	[MMAPLAB_EV_FAULT]		= "fault",
-	[MMAPLAB_EV_PAGE_MKWRITE]	= "page_mkwrite",
-	[MMAPLAB_EV_PFN_MKWRITE]	= "pfn_mkwrite",
-	[MMAPLAB_EV_MAP_PAGES]		= "map_pages",
-	[MMAPLAB_EV_GUARD]		= "guard",
-	[MMAPLAB_EV_INVALIDATE]		= "invalidate",
-	[MMAPLAB_EV_CLEAN]		= "clean",
-};
-
-static const char *const mon_outcome_names[] = {
-	[MMAPLAB_FAULT_OUTCOME_NONE]	= "none",
-	[MMAPLAB_FAULT_OUTCOME_NEW]	= "new",
-	[MMAPLAB_FAULT_OUTCOME_FOUND]	= "found",
-	[MMAPLAB_FAULT_OUTCOME_COW]	= "cow",
-	[MMAPLAB_FAULT_OUTCOME_SIGBUS]	= "sigbus",
-	[MMAPLAB_FAULT_OUTCOME_SIGSEGV]	= "sigsegv",
-	[MMAPLAB_FAULT_OUTCOME_RETRIED]	= "retried",
-	[MMAPLAB_FAULT_OUTCOME_ERROR]	= "error",
-};
-
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
-
-static const char *mon_name(const char *const *names, size_t n, uint32_t v)
-{
-	return v < n && names[v] ? names[v] : "unknown";
-}
-
-static bool has(const struct mon_msg *m, int attr)
-{
-	return m->have & (1ULL << attr);
-}
-
-static int mon_attr_cb(const struct nlattr *a, void *data)
-{
-	struct mon_msg *m = data;
-	uint16_t type = mnl_attr_get_type(a);
-	const struct nlattr *n;
-
-	if (type > MMAPLAB_A_MAX)
-		return MNL_CB_OK;	/* newer module: skip what we do not know */
-	m->have |= 1ULL << type;
-	switch (type) {
-	case MMAPLAB_A_EVENT: m->event = mnl_attr_get_u32(a); break;
-	case MMAPLAB_A_OBJ_ID: m->obj = mnl_attr_get_u64(a); break;
-	case MMAPLAB_A_SEQ: m->seq = mnl_attr_get_u64(a); break;
-	case MMAPLAB_A_PID: m->pid = mnl_attr_get_u32(a); break;
-	case MMAPLAB_A_COMM:
-		snprintf(m->comm, sizeof(m->comm), "%s", mnl_attr_get_str(a));
-		break;
-	case MMAPLAB_A_VMA_START: m->vma_start = mnl_attr_get_u64(a); break;
-	case MMAPLAB_A_VMA_END: m->vma_end = mnl_attr_get_u64(a); break;
-	case MMAPLAB_A_VMA_PGOFF: m->vma_pgoff = mnl_attr_get_u64(a); break;
-	case MMAPLAB_A_ADDR: m->addr = mnl_attr_get_u64(a); break;
-	case MMAPLAB_A_END: m->end = mnl_attr_get_u64(a); break;
-	case MMAPLAB_A_PGOFF: m->pgoff = mnl_attr_get_u64(a); break;
-	case MMAPLAB_A_NR_PAGES: m->nr_pages = mnl_attr_get_u64(a); break;
-	case MMAPLAB_A_FAULT_FLAGS: m->fault_flags = mnl_attr_get_u32(a); break;
-	case MMAPLAB_A_OUTCOME: m->outcome = mnl_attr_get_u32(a); break;
-	case MMAPLAB_A_ALLOCATED: m->allocated = true; break;
-	case MMAPLAB_A_RESULT: m->result = mnl_attr_get_u64(a); break;
-	case MMAPLAB_A_PROT: m->prot = mnl_attr_get_u32(a); break;
-	case MMAPLAB_A_RANGE_FLAGS: m->range_flags = mnl_attr_get_u32(a); break;
-	case MMAPLAB_A_BACKING: m->backing = mnl_attr_get_u32(a); break;
-	case MMAPLAB_A_CONFIG_FLAGS: m->config_flags = mnl_attr_get_u32(a); break;
-	case MMAPLAB_A_UID: m->uid = mnl_attr_get_u32(a); break;
-	case MMAPLAB_A_LOST: m->lost = mnl_attr_get_u64(a); break;
-	case MMAPLAB_A_VMA:
-		if (m->nr_vmas >= ARRAY_LEN(m->vmas))
-			break;
-		mnl_attr_for_each_nested(n, a) {
-			switch (mnl_attr_get_type(n)) {
-			case MMAPLAB_A_VMA_START:
-				m->vmas[m->nr_vmas].start = mnl_attr_get_u64(n);
-				break;
-			case MMAPLAB_A_VMA_END:
-				m->vmas[m->nr_vmas].end = mnl_attr_get_u64(n);
-				break;
-			case MMAPLAB_A_VMA_PGOFF:
-				m->vmas[m->nr_vmas].pgoff = mnl_attr_get_u64(n);
-				break;
-			case MMAPLAB_A_PID:
-				m->vmas[m->nr_vmas].pid = mnl_attr_get_u32(n);
-				break;
-			}
-		}
-		m->nr_vmas++;
-		break;
-	}
-	return MNL_CB_OK;
-}
 
 /* ------------------------------------------------------------ output */
 
@@ -237,7 +115,7 @@ static void mon_print_lost(uint64_t obj, uint64_t n, const char *why)
 	fflush(stdout);
 }
 
-static void mon_print_object(const struct mon_msg *m)
+static void mon_print_object(const struct ml_event *m)
 {
 	char flags[128];
 
@@ -278,27 +156,14 @@ static void mon_print_object(const struct mon_msg *m)
 		       (unsigned long long)m->vmas[i].pgoff, m->vmas[i].pid);
 }
 
-static const char *mon_fault_flags(uint32_t f, char *buf, size_t len)
+static void mon_print_event(const struct ml_event *m)
 {
-	snprintf(buf, len, "%s%s%s%s%s",
-		 f & MMAPLAB_FAULT_WRITE ? "write" : "read",
-		 f & MMAPLAB_FAULT_SHARED ? ",shared" : ",private",
-		 f & MMAPLAB_FAULT_REMOTE ? ",remote" : "",
-		 f & MMAPLAB_FAULT_TRIED ? ",tried" : "",
-		 f & MMAPLAB_FAULT_VMA_LOCK ? ",vma-lock" : "");
-	return buf;
-}
-
-static void mon_print_event(const struct mon_msg *m)
-{
-	const char *name = mon_name(mon_event_names,
-				    ARRAY_LEN(mon_event_names), m->event);
-	const char *outcome = mon_name(mon_outcome_names,
-				       ARRAY_LEN(mon_outcome_names), m->outcome);
+	const char *name = ml_event_name(m->event);
+	const char *outcome = ml_fault_outcome_name(m->outcome);
 	char ts[64], ff[64];
 
 	mon_time(ts, sizeof(ts));
-	mon_fault_flags(m->fault_flags, ff, sizeof(ff));
+	ml_fault_flags_str(m->fault_flags, ff, sizeof(ff));
 	if (out_json()) {
 		json_begin();
 		json_str("type", "event");
@@ -308,32 +173,32 @@ static void mon_print_event(const struct mon_msg *m)
 		json_u64("seq", m->seq);
 		json_u64("pid", m->pid);
 		json_str("comm", m->comm);
-		if (has(m, MMAPLAB_A_VMA_START)) {
+		if (ml_event_has(m, MMAPLAB_A_VMA_START)) {
 			json_u64("vma_start", m->vma_start);
 			json_u64("vma_end", m->vma_end);
 			json_u64("vma_pgoff", m->vma_pgoff);
 		}
-		if (has(m, MMAPLAB_A_ADDR))
+		if (ml_event_has(m, MMAPLAB_A_ADDR))
 			json_u64("addr", m->addr);
-		if (has(m, MMAPLAB_A_END))
+		if (ml_event_has(m, MMAPLAB_A_END))
 			json_u64("end", m->end);
-		if (has(m, MMAPLAB_A_PGOFF))
+		if (ml_event_has(m, MMAPLAB_A_PGOFF))
 			json_u64("pgoff", m->pgoff);
-		if (has(m, MMAPLAB_A_NR_PAGES))
+		if (ml_event_has(m, MMAPLAB_A_NR_PAGES))
 			json_u64("nr_pages", m->nr_pages);
-		if (has(m, MMAPLAB_A_FAULT_FLAGS))
+		if (ml_event_has(m, MMAPLAB_A_FAULT_FLAGS))
 			json_str("access", ff);
-		if (has(m, MMAPLAB_A_OUTCOME))
+		if (ml_event_has(m, MMAPLAB_A_OUTCOME))
 			json_str("outcome", outcome);
-		if (has(m, MMAPLAB_A_OUTCOME))
+		if (ml_event_has(m, MMAPLAB_A_OUTCOME))
 			json_bool("allocated", m->allocated);
-		if (has(m, MMAPLAB_A_RESULT))
+		if (ml_event_has(m, MMAPLAB_A_RESULT))
 			json_u64("result", m->result);
-		if (has(m, MMAPLAB_A_PROT))
+		if (ml_event_has(m, MMAPLAB_A_PROT))
 			json_u64("prot", m->prot);
-		if (has(m, MMAPLAB_A_RANGE_FLAGS))
+		if (ml_event_has(m, MMAPLAB_A_RANGE_FLAGS))
 			json_u64("range_flags", m->range_flags);
-		if (has(m, MMAPLAB_A_BACKING))
+		if (ml_event_has(m, MMAPLAB_A_BACKING))
 			json_str("backing", ml_backing_name(m->backing) ?: "unknown");
 		json_end();
 		fflush(stdout);
@@ -343,7 +208,7 @@ static void mon_print_event(const struct mon_msg *m)
 	printf("[%s] obj %llu #%llu %s%s%s pid %u (%s)", ts,
 	       (unsigned long long)m->obj, (unsigned long long)m->seq,
 	       out_sgr(OC_CYAN), name, out_sgr_reset(), m->pid, m->comm);
-	if (has(m, MMAPLAB_A_VMA_START))
+	if (ml_event_has(m, MMAPLAB_A_VMA_START))
 		printf(" vma %llx-%llx", (unsigned long long)m->vma_start,
 		       (unsigned long long)m->vma_end);
 	switch (m->event) {
@@ -376,7 +241,7 @@ static void mon_print_event(const struct mon_msg *m)
 	case MMAPLAB_EV_MAP_PAGES:
 		printf(" pgoff %llu+%llu", (unsigned long long)m->pgoff,
 		       (unsigned long long)m->nr_pages);
-		if (has(m, MMAPLAB_A_RESULT))
+		if (ml_event_has(m, MMAPLAB_A_RESULT))
 			printf(" mapped %llu", (unsigned long long)m->result);
 		break;
 	case MMAPLAB_EV_GUARD:
@@ -394,122 +259,22 @@ static void mon_print_event(const struct mon_msg *m)
 
 /* ----------------------------------------------------------- netlink */
 
-static struct nlmsghdr *mon_req(struct mon *mon, char *buf, uint16_t type,
-				uint16_t flags, uint8_t cmd)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = ++mon->seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = type == GENL_ID_CTRL ? 1 : MMAPLAB_GENL_VERSION;
-	return nlh;
-}
-
-static int mon_family_cb(const struct nlattr *a, void *data)
-{
-	struct mon *mon = data;
-	const struct nlattr *grp, *n;
-
-	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID)
-		mon->family = mnl_attr_get_u16(a);
-	if (mnl_attr_get_type(a) != CTRL_ATTR_MCAST_GROUPS)
-		return MNL_CB_OK;
-	mnl_attr_for_each_nested(grp, a) {
-		const char *name = NULL;
-		uint32_t id = 0;
-
-		mnl_attr_for_each_nested(n, grp) {
-			if (mnl_attr_get_type(n) == CTRL_ATTR_MCAST_GRP_NAME)
-				name = mnl_attr_get_str(n);
-			else if (mnl_attr_get_type(n) == CTRL_ATTR_MCAST_GRP_ID)
-				id = mnl_attr_get_u32(n);
-		}
-		if (name && !strcmp(name, MMAPLAB_GENL_MCGRP))
-			mon->mcgrp = id;
-	}
-	return MNL_CB_OK;
-}
-
-static int mon_ctrl_cb(const struct nlmsghdr *nlh, void *data)
-{
-	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), mon_family_cb,
-			      data);
-}
-
-static int mon_ack_msg_cb(const struct nlattr *a, void *data)
-{
-	if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG)
-		*(const char **)data = mnl_attr_get_str(a);
-	return MNL_CB_OK;
-}
-
 static void mon_event(struct mon *mon, const struct nlmsghdr *nlh);
 
-/* The extended ACK's message of an error reply, or "". */
-static const char *mon_ack_msg(const struct nlmsghdr *nlh)
+/* ml_genl_talk()'s callbacks for what arrives while a request waits. */
+static void mon_talk_event(struct ml_genl *g, const struct nlmsghdr *nlh)
 {
-	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-	const char *msg = "";
-	size_t off = sizeof(*err);
-
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return msg;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	mnl_attr_parse(nlh, off, mon_ack_msg_cb, &msg);
-	return msg;
+	mon_event(g->priv, nlh);
 }
 
-/*
- * Send @nlh and read until its answer, handing every message of the
- * family to @cb.  0, or the negative error of the ACK (its message in
- * @why).
- */
-static int mon_talk(struct mon *mon, struct nlmsghdr *nlh, mnl_cb_t cb,
-		    char *why, size_t whylen)
+static void mon_talk_overrun(struct ml_genl *g, const struct nlmsghdr *nlh)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned int seq = nlh->nlmsg_seq;
-	const struct nlmsghdr *m;
-	int len;
-
-	if (mnl_socket_sendto(mon->sk, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		len = mnl_socket_recvfrom(mon->sk, buf, sizeof(buf));
-		if (len < 0 && errno == ENOBUFS) {
-			mon_print_lost(0, 0, "receive buffer overrun (ENOBUFS)");
-			continue;
-		}
-		if (len < 0)
-			return -errno;
-		for (m = (void *)buf; mnl_nlmsg_ok(m, len);
-		     m = mnl_nlmsg_next(m, &len)) {
-			/* An event meanwhile (sequence number 0). */
-			if (!m->nlmsg_seq && m->nlmsg_type == mon->family)
-				mon_event(mon, m);
-			if (m->nlmsg_seq != seq)
-				continue;
-			if (m->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
-
-				if (e->error && why)
-					snprintf(why, whylen, "%s", mon_ack_msg(m));
-				return e->error;
-			}
-			if (m->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (cb && cb(m, mon) < 0)
-				return -EIO;
-		}
-	}
+	(void)g;
+	(void)nlh;
+	mon_print_lost(0, 0, "receive buffer overrun (ENOBUFS)");
 }
 
-static bool mon_wanted(const struct mon *mon, const struct mon_msg *m)
+static bool mon_wanted(const struct mon *mon, const struct ml_event *m)
 {
 	if (mon->opt.object && m->obj != mon->opt.object)
 		return false;
@@ -521,13 +286,12 @@ static bool mon_wanted(const struct mon *mon, const struct mon_msg *m)
 static int mon_obj_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct mon *mon = data;
-	struct mon_msg m = { 0 };
+	struct ml_event m;
 	struct mon_seq *s;
 
-	if (nlh->nlmsg_type != mon->family)
+	if (nlh->nlmsg_type != mon->g.family)
 		return MNL_CB_OK;
-	m.cmd = ((const struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->cmd;
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), mon_attr_cb, &m);
+	ml_event_parse(nlh, &m);
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 		ml_err("objects came or went during the listing: it may be inconsistent");
 	if (!mon_wanted(mon, &m))
@@ -541,13 +305,12 @@ static int mon_obj_cb(const struct nlmsghdr *nlh, void *data)
 
 static void mon_event(struct mon *mon, const struct nlmsghdr *nlh)
 {
-	struct mon_msg m = { 0 };
+	struct ml_event m;
 	struct mon_seq *s;
 
-	m.cmd = ((const struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->cmd;
+	ml_event_parse(nlh, &m);
 	if (m.cmd != MMAPLAB_CMD_EVENT_NTF)
 		return;
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), mon_attr_cb, &m);
 	if (mon->opt.object && m.obj != mon->opt.object)
 		return;
 	/* Gaps are counted whatever --pid filters out. */
@@ -565,16 +328,6 @@ static void mon_event(struct mon *mon, const struct nlmsghdr *nlh)
 	mon_print_event(&m);
 }
 
-static int mon_resolve(struct mon *mon)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-
-	nlh = mon_req(mon, buf, GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, MMAPLAB_GENL_NAME);
-	return mon_talk(mon, nlh, mon_ctrl_cb, NULL, 0);
-}
-
 /*
  * Without CAP_NET_ADMIN: subscribe to every object open in a process
  * whose descriptors we may take (pidfd_getfd), optionally only @pid's.
@@ -582,8 +335,7 @@ static int mon_resolve(struct mon *mon)
  */
 static int mon_subscribe_reachable(struct mon *mon)
 {
-	char path[PATH_MAX], link[PATH_MAX], buf[MNL_SOCKET_BUFFER_SIZE];
-	char why[256];
+	char path[PATH_MAX], link[PATH_MAX], why[256];
 	struct dirent *pd, *fdent;
 	DIR *proc, *fds;
 	int made = 0;
@@ -604,7 +356,6 @@ static int mon_subscribe_reachable(struct mon *mon)
 		pidfd = syscall(SYS_pidfd_open, (pid_t)pid, 0);
 		while (pidfd >= 0 && (fdent = readdir(fds))) {
 			struct mmaplab_stats st;
-			struct nlmsghdr *nlh;
 			ssize_t n;
 			int fd;
 
@@ -625,10 +376,7 @@ static int mon_subscribe_reachable(struct mon *mon)
 				close(fd);
 				continue;
 			}
-			nlh = mon_req(mon, buf, mon->family, NLM_F_ACK,
-				      MMAPLAB_CMD_SUBSCRIBE);
-			mnl_attr_put_u32(nlh, MMAPLAB_A_OBJ_FD, fd);
-			if (!mon_talk(mon, nlh, NULL, why, sizeof(why)))
+			if (!ml_genl_subscribe(&mon->g, fd, why, sizeof(why)))
 				made++;
 			/* The subscription does not need the descriptor. */
 			close(fd);
@@ -647,8 +395,9 @@ static int mon_dump(struct mon *mon)
 	struct nlmsghdr *nlh;
 	int err;
 
-	nlh = mon_req(mon, buf, mon->family, NLM_F_DUMP, MMAPLAB_CMD_OBJ_GET);
-	err = mon_talk(mon, nlh, mon_obj_cb, why, sizeof(why));
+	nlh = ml_genl_req(&mon->g, buf, mon->g.family, NLM_F_DUMP,
+			  MMAPLAB_CMD_OBJ_GET);
+	err = ml_genl_talk(&mon->g, nlh, mon_obj_cb, mon, why, sizeof(why));
 	if (err)
 		ml_err("listing the live objects: %s%s%s", strerror(-err),
 		       why[0] ? ": " : "", why);
@@ -662,7 +411,7 @@ static int mon_loop(struct mon *mon)
 	int len;
 
 	while (!mon_stop) {
-		len = recv(mnl_socket_get_fd(mon->sk), buf, sizeof(buf), 0);
+		len = recv(mnl_socket_get_fd(mon->g.sk), buf, sizeof(buf), 0);
 		if (len < 0) {
 			if (errno == EINTR)
 				continue;
@@ -676,7 +425,7 @@ static int mon_loop(struct mon *mon)
 		for (nlh = (void *)buf; mnl_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			/* Notifications carry sequence number 0. */
-			if (nlh->nlmsg_type == mon->family && !nlh->nlmsg_seq)
+			if (nlh->nlmsg_type == mon->g.family && !nlh->nlmsg_seq)
 				mon_event(mon, nlh);
 			if (mon->opt.count && mon->events >= mon->opt.count)
 				return ML_EXIT_OK;
@@ -724,7 +473,7 @@ int cmd_monitor(int argc, char **argv)
 	};
 	struct mon mon = { .opt.dump = true };
 	struct sigaction sa = { .sa_handler = mon_signal };
-	int c, one = 1, grp, err, ret;
+	int c, grp, ret;
 
 	while ((c = getopt_long(argc, argv, "o:p:n:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -757,32 +506,20 @@ int cmd_monitor(int argc, char **argv)
 		return ml_usage_error("monitor", "unexpected argument '%s'",
 				      argv[optind]);
 
-	mon.sk = mnl_socket_open(NETLINK_GENERIC);
-	if (!mon.sk) {
-		ml_err("netlink socket: %s", strerror(errno));
-		return ML_EXIT_FAIL;
-	}
-	mnl_socket_setsockopt(mon.sk, NETLINK_EXT_ACK, &one, sizeof(one));
-	if (mnl_socket_bind(mon.sk, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ml_err("netlink bind: %s", strerror(errno));
-		ret = ML_EXIT_FAIL;
-		goto out;
-	}
-	err = mon_resolve(&mon);
-	if (err || !mon.family) {
-		ml_err("generic netlink family \"%s\" not found (is the module loaded, and new enough?)",
-		       MMAPLAB_GENL_NAME);
-		ret = ML_EXIT_NODEV;
-		goto out;
-	}
+	mon.g.on_event = mon_talk_event;
+	mon.g.on_overrun = mon_talk_overrun;
+	mon.g.priv = &mon;
+	ret = ml_genl_open(&mon.g);
+	if (ret)
+		return ret;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
 	/* Join first, then list: no event falls between the two. */
-	grp = mon.mcgrp;
-	if (mnl_socket_setsockopt(mon.sk, NETLINK_ADD_MEMBERSHIP, &grp,
+	grp = mon.g.mcgrp;
+	if (mnl_socket_setsockopt(mon.g.sk, NETLINK_ADD_MEMBERSHIP, &grp,
 				  sizeof(grp)) < 0) {
 		if (errno != EPERM && errno != EACCES) {
 			ml_err("joining group \"%s\": %s", MMAPLAB_GENL_MCGRP,
@@ -805,6 +542,6 @@ int cmd_monitor(int argc, char **argv)
 	ret = mon_loop(&mon);
 out:
 	free(mon.seqs);
-	mnl_socket_close(mon.sk);
+	ml_genl_close(&mon.g);
 	return ret;
 }
