@@ -39,6 +39,7 @@ int demo_mmio(void);
 /* demo_remap.c: topics 11 to 13. */
 
 /* demo_sync.c: topic 16. */
+int demo_map_sync(void);
 
 /* Begin a step: pause (--pause, on a terminal), title, what comes next. */
 void dm_step(const char *title, const char *fmt, ...)
