@@ -106,6 +106,11 @@ claims_open_mode="rdonly_shared_writable_eacces=true rdonly_private_writable_ok=
 	wronly_lab_mmap_eacces=true"
 
 # topic 16
+claims_map_sync="dax_map_sync_accepted=true dax_vmflags_sf=true dax_pte_maps_pmem=true
+	sync_fault_commits_journal=true dax_read_sees_store=true
+	plain_dax_fault_no_commit=true msync_commits_journal=true dax_legacy_sync_commits=true
+	tmpfs_map_sync_refused=true tmpfs_legacy_sync_accepted=true
+	tmpfs_legacy_sync_flag_kept=true object_map_sync_refused=true object_mmap_not_called=true"
 
 # json PATH: the value at PATH of $tmp/out ("" if none)
 json() {

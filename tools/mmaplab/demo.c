@@ -67,6 +67,8 @@ static const struct demo demos[] = {
 	  demo_open_mode },
 
 	/* topic 16: demo_sync.c */
+	{ "map-sync", "MAP_SYNC on persistent memory: a DAX file accepts it and\n"
+		      "                  commits its metadata at the write fault", demo_map_sync },
 };
 
 #define NR_DEMOS	(sizeof(demos) / sizeof(demos[0]))

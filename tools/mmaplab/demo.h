@@ -50,6 +50,7 @@ int demo_mremap(void);
 int demo_overcommit(void);
 
 /* demo_sync.c: topic 16. */
+int demo_map_sync(void);
 
 /* Begin a step: pause (--pause, on a terminal), title, what comes next. */
 void dm_step(const char *title, const char *fmt, ...)
