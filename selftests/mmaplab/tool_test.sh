@@ -49,7 +49,7 @@ expect_grep() {
 	fi
 }
 
-TESTS=83
+TESTS=84
 echo "TAP version 13"
 echo "1..$TESTS"
 
@@ -244,13 +244,28 @@ if [ -n "$made_passwd" ]; then rm -f /etc/passwd /etc/group; fi
 for h in $holders; do kill "$h" 2>/dev/null; wait "$h" 2>/dev/null; done
 holders=
 
-# The benchmark builds and runs (a smoke pass: no time is asserted).
+# The benchmark builds and runs (a smoke pass: no time is asserted), and
+# leaves the module's parameters as it found them (it switches events and
+# raises the page limits for its runs).
+params() {
+	for p in /sys/module/mmaplab/parameters/*; do
+		printf '%s=%s ' "${p##*/}" "$(cat "$p" 2>/dev/null)"
+	done
+}
 if command -v mmaplab-bench >/dev/null 2>&1; then
+	before=$(params)
 	expect_status bench_smoke 0 mmaplab-bench --smoke --json &&
 		"$JSON_VALID" <"$tmp/out" >/dev/null 2>&1 &&
 		expect_grep bench_smoke "$tmp/out" '"figure":"inspect"'
+	after=$(params)
+	if [ "$before" = "$after" ]; then
+		ok bench_restores_parameters
+	else
+		notok bench_restores_parameters "before: $before; after: $after"
+	fi
 else
 	skipped bench_smoke "mmaplab-bench not in PATH"
+	skipped bench_restores_parameters "mmaplab-bench not in PATH"
 fi
 
 # ------------------------------------------------------------------ remap

@@ -949,8 +949,9 @@ static long param(const char *name, long set)
 	f = fopen(path, set < 0 ? "r" : "w");
 	if (!f)
 		return -1;
-	if (set < 0)
-		val = fgets(buf, sizeof(buf), f) ? atol(buf) : -1;
+	/* a bool parameter reads Y or N */
+	if (set < 0 && fgets(buf, sizeof(buf), f))
+		val = buf[0] == 'Y' ? 1 : buf[0] == 'N' ? 0 : atol(buf);
 	else
 		val = fprintf(f, "%ld\n", set) > 0 ? set : -1;
 	if (fclose(f))
