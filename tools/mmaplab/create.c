@@ -229,7 +229,13 @@ static int parse_args(int argc, char **argv, struct create_opts *o)
 		OPT_CLEAN,
 	};
 	static const struct option longopts[] = {
-		CREATE_MAPPING_LONGOPTS,
+		CREATE_LONGOPT_PAGES,
+		CREATE_LONGOPT_BACKING,
+		CREATE_LONGOPT_FAULT_AROUND,
+		CREATE_LONGOPT_WRITE_NOTIFY,
+		CREATE_LONGOPT_MAP,
+		CREATE_LONGOPT_PROT,
+		CREATE_LONGOPT_TOUCH,
 		{ "fork",	 no_argument,	    NULL, 'f' },
 		{ "child-touch", required_argument, NULL, 'c' },
 		{ "offset",	 required_argument, NULL, 'o' },

@@ -67,14 +67,17 @@ enum {
 };
 
 #define CREATE_MAPPING_SHORTOPTS	"n:b:m:p:t:"
-#define CREATE_MAPPING_LONGOPTS						\
-	{ "pages",	  required_argument, NULL, 'n' },		\
-	{ "backing",	  required_argument, NULL, 'b' },		\
-	{ "fault-around", no_argument,	     NULL, CREATE_OPT_FAULT_AROUND }, \
-	{ "write-notify", no_argument,	     NULL, CREATE_OPT_WRITE_NOTIFY }, \
-	{ "map",	  required_argument, NULL, 'm' },		\
-	{ "prot",	  required_argument, NULL, 'p' },		\
-	{ "touch",	  required_argument, NULL, 't' }
+
+/* Their getopt_long() entries: a command lists all seven, in this order. */
+#define CREATE_LONGOPT_PAGES	{ "pages", required_argument, NULL, 'n' }
+#define CREATE_LONGOPT_BACKING	{ "backing", required_argument, NULL, 'b' }
+#define CREATE_LONGOPT_FAULT_AROUND \
+	{ "fault-around", no_argument, NULL, CREATE_OPT_FAULT_AROUND }
+#define CREATE_LONGOPT_WRITE_NOTIFY \
+	{ "write-notify", no_argument, NULL, CREATE_OPT_WRITE_NOTIFY }
+#define CREATE_LONGOPT_MAP	{ "map", required_argument, NULL, 'm' }
+#define CREATE_LONGOPT_PROT	{ "prot", required_argument, NULL, 'p' }
+#define CREATE_LONGOPT_TOUCH	{ "touch", required_argument, NULL, 't' }
 
 /*
  * Option @c (a getopt_long() result) with value @arg, of command @cmd,

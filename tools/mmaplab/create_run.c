@@ -23,45 +23,42 @@ struct child_result {
 	int sees;
 };
 
-static int mmap_failed(const struct create_opts *o, int err)
+/* "mmap: ERROR (WHY)" on stderr, without the reason when @why is NULL. */
+static int mmap_error(int err, const char *why)
 {
-	const char *why = NULL;
-
-	switch (err) {
-	case EINVAL:
-		if (!o->length)
-			why = "a mapping needs at least 1 page (--length 0)";
-		else if (o->backing == MMAPLAB_BACKING_PFN &&
-			 o->map == MAP_PRIVATE && (o->prot & PROT_WRITE))
-			why = "pfn mappings cannot be private and writable (like /dev/mem)";
-		else if (o->backing == MMAPLAB_BACKING_PFN &&
-			 o->map == MAP_PRIVATE)
-			why = "pfn mappings cannot be private and writable (like /dev/mem): a private mapping of a device opened read-write counts as writable even with --prot r, since mprotect() could make it writable";
-		else
-			why = "the module refused the mapping, or the offset is not valid";
-		break;
-	case EACCES:
-		why = "the device's open mode does not allow this protection";
-		break;
-	case EPERM:
-		if (o->prot & PROT_EXEC)
-			why = "PROT_EXEC on a device of a noexec mount (/dev usually is one)";
-		break;
-	case ENOMEM:
-		why = "no room in the address space, or a limit on mappings or address space was hit";
-		break;
-	case EOVERFLOW:
-		why = "offset plus length overflow the file offset";
-		break;
-	case ENODEV:
-		why = "the device does not support mmap()";
-		break;
-	}
 	if (why)
 		ml_err("mmap: %s (%s)", strerror(err), why);
 	else
 		ml_err("mmap: %s", strerror(err));
 	return ML_EXIT_FAIL;
+}
+
+static int mmap_failed(const struct create_opts *o, int err)
+{
+	switch (err) {
+	case EINVAL:
+		if (!o->length)
+			return mmap_error(err, "a mapping needs at least 1 page (--length 0)");
+		if (o->backing == MMAPLAB_BACKING_PFN &&
+		    o->map == MAP_PRIVATE && (o->prot & PROT_WRITE))
+			return mmap_error(err, "pfn mappings cannot be private and writable (like /dev/mem)");
+		if (o->backing == MMAPLAB_BACKING_PFN && o->map == MAP_PRIVATE)
+			return mmap_error(err, "pfn mappings cannot be private and writable (like /dev/mem): a private mapping of a device opened read-write counts as writable even with --prot r, since mprotect() could make it writable");
+		return mmap_error(err, "the module refused the mapping, or the offset is not valid");
+	case EACCES:
+		return mmap_error(err, "the device's open mode does not allow this protection");
+	case EPERM:
+		if (o->prot & PROT_EXEC)
+			return mmap_error(err, "PROT_EXEC on a device of a noexec mount (/dev usually is one)");
+		break;
+	case ENOMEM:
+		return mmap_error(err, "no room in the address space, or a limit on mappings or address space was hit");
+	case EOVERFLOW:
+		return mmap_error(err, "offset plus length overflow the file offset");
+	case ENODEV:
+		return mmap_error(err, "the device does not support mmap()");
+	}
+	return mmap_error(err, NULL);
 }
 
 /* The range ioctl of @o on @fd; 0 or a negative errno. */
@@ -112,7 +109,8 @@ static int range_failed(int fd, const struct create_opts *o, int err)
 		if (o->range_pgoff >= o->pages ||
 		    (o->range_pages && o->range_pages > o->pages - o->range_pgoff))
 			snprintf(why, sizeof(why),
-				 "the range (object page %" PRIu64 ", %" PRIu64 " page%s) does not lie inside the object (pages 0-%" PRIu64 ")",
+				 "the range (object page %" PRIu64 ", %" PRIu64
+				 " page%s) does not lie inside the object (pages 0-%" PRIu64 ")",
 				 o->range_pgoff, o->range_pages,
 				 o->range_pages == 1 ? "" : "s", o->pages - 1);
 		else if (o->op == OP_CLEAN &&
@@ -196,7 +194,6 @@ static int run_child(const struct create_opts *o, unsigned char *addr,
 	munmap(cres, cres_len ? cres_len : 1);
 	return 0;
 }
-
 
 /* Steps 1 to 5 on the mapping of @run; ML_EXIT_OK or a reported failure. */
 static int run_steps(const struct create_opts *o, struct create_run *run,

@@ -71,7 +71,7 @@ static const struct demo demos[] = {
 		      "                  commits its metadata at the write fault", demo_map_sync },
 };
 
-#define NR_DEMOS	(sizeof(demos) / sizeof(demos[0]))
+#define NR_DEMOS	ARRAY_SIZE(demos)
 #define MAX_CLAIMS	32
 
 /* The state of the running demo. */

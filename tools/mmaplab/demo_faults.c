@@ -32,12 +32,12 @@
 
 static int rd(const void *p)
 {
-	return *(const volatile unsigned char *)p;
+	return READ_ONCE(*(const unsigned char *)p);
 }
 
 static void wr(void *p, unsigned char c)
 {
-	*(volatile unsigned char *)p = c;
+	WRITE_ONCE(*(unsigned char *)p, c);
 }
 
 static void *map(size_t len, int flags, int fd)
@@ -204,13 +204,13 @@ static int nr_vmas(const void *p, size_t len)
 /* ------------------------------------------------------------- SIGSEGV */
 
 static sigjmp_buf segv_env;
-static volatile sig_atomic_t segv_code;
+static sig_atomic_t segv_code;
 
 static void on_segv(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig;
 	(void)uc;
-	segv_code = si->si_code;
+	WRITE_ONCE(segv_code, si->si_code);
 	siglongjmp(segv_env, 1);
 }
 
@@ -229,11 +229,14 @@ static int read_segv(const void *p)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSEGV, &sa, &old))
 		return -1;
-	segv_code = 0;
-	if (!sigsetjmp(segv_env, 1))
+	WRITE_ONCE(segv_code, 0);
+	if (!sigsetjmp(segv_env, 1)) {
 		(void)rd(p);
-	else
-		ret = segv_code > 0 ? segv_code : 1;
+	} else {
+		ret = READ_ONCE(segv_code);
+		if (ret <= 0)
+			ret = 1;
+	}
 	sigaction(SIGSEGV, &old, NULL);
 	return ret;
 }
@@ -503,7 +506,7 @@ struct thr {
 static void *thr_main(void *arg)
 {
 	struct thr *t = arg;
-	volatile char here = 0;
+	char here = 0;
 
 	t->sp = (uintptr_t)&here;
 	pthread_barrier_wait(&t->bar);	/* the main thread looks ... */

@@ -24,12 +24,12 @@
 
 static int rd(const void *p)
 {
-	return *(const volatile unsigned char *)p;
+	return READ_ONCE(*(const unsigned char *)p);
 }
 
 static void wr(void *p, unsigned char c)
 {
-	*(volatile unsigned char *)p = c;
+	WRITE_ONCE(*(unsigned char *)p, c);
 }
 
 static void *map(size_t len, int flags, int fd)
@@ -45,8 +45,10 @@ static int file_byte(int fd, size_t i)
 	return pread(fd, &b, 1, (off_t)(i * PAGE)) == 1 ? b : -1;
 }
 
-/* Fill each of the @pages pages of lab object @fd with @c, through a
- * shared mapping made for that and unmapped again. */
+/*
+ * Fill each of the @pages pages of lab object @fd with @c, through a
+ * shared mapping made for that and unmapped again.
+ */
 static int fill_object(int fd, size_t pages, unsigned char c)
 {
 	unsigned char *v = map(pages * PAGE, MAP_SHARED, fd);
@@ -59,8 +61,10 @@ static int fill_object(int fd, size_t pages, unsigned char c)
 	return 0;
 }
 
-/* The byte at page @i of lab object @fd, as a shared mapping reads it:
- * what "the file" holds (-1 on failure). */
+/*
+ * The byte at page @i of lab object @fd, as a shared mapping reads it:
+ * what "the file" holds (-1 on failure).
+ */
 static int object_byte(int fd, size_t i)
 {
 	unsigned char *v = mmap(NULL, (i + 1) * PAGE, PROT_READ, MAP_SHARED, fd, 0);
@@ -152,8 +156,10 @@ int demo_kinds(void)
 	fd[1] = dm_object(1, MMAPLAB_BACKING_PAGES, &ret);
 	if (fd[1] < 0)
 		goto out0;
-	if ((ret = fill_object(fd[0], 1, FILE_PATTERN)) ||
-	    (ret = fill_object(fd[1], 1, FILE_PATTERN)))
+	ret = fill_object(fd[0], 1, FILE_PATTERN);
+	if (!ret)
+		ret = fill_object(fd[1], 1, FILE_PATTERN);
+	if (ret)
 		goto out1;
 	m[K_PRIV_FILE] = map(PAGE, MAP_PRIVATE, fd[0]);
 	m[K_SHARED_FILE] = map(PAGE, MAP_SHARED, fd[1]);
@@ -174,20 +180,28 @@ int demo_kinds(void)
 		"Every write faults the page in.");
 	for (int k = 0; k < K_NR; k++)
 		wr(m[k], 'P');
-	for (int k = 0; k < K_NR; k++)
-		if ((ret = dm_grid(kind_label[k], m[k], PAGE, NULL)))
+	for (int k = 0; k < K_NR; k++) {
+		ret = dm_grid(kind_label[k], m[k], PAGE, NULL);
+		if (ret)
 			goto out2;
+	}
 
 	dm_step("fork(); the child reads, then writes 'C' in each",
 		"The child inherits all four mappings, each of its kind.");
-	if ((ret = dm_stats(fd[0], &b[0])) || (ret = dm_stats(fd[1], &b[1])))
+	ret = dm_stats(fd[0], &b[0]);
+	if (!ret)
+		ret = dm_stats(fd[1], &b[1]);
+	if (ret)
 		goto out2;
 	saw = dm_child(kinds_child, m);
 	if (saw < 0) {
 		ret = ML_EXIT_FAIL;
 		goto out2;
 	}
-	if ((ret = dm_stats(fd[0], &a[0])) || (ret = dm_stats(fd[1], &a[1])))
+	ret = dm_stats(fd[0], &a[0]);
+	if (!ret)
+		ret = dm_stats(fd[1], &a[1]);
+	if (ret)
 		goto out2;
 	dm_claim("child_sees_parent_writes", saw == (1 << K_NR) - 1,
 		 "the child read the parent's 'P' in all four");
@@ -215,7 +229,8 @@ int demo_kinds(void)
 		 "the shared mapping's object holds the child's 'C'");
 	dm_claim("private_write_reaches_file", object_byte(fd[0], 0) != FILE_PATTERN,
 		 "the private mapping's object changed");
-	if ((ret = dm_grid(kind_label[K_PRIV_FILE], m[K_PRIV_FILE], PAGE, NULL)))
+	ret = dm_grid(kind_label[K_PRIV_FILE], m[K_PRIV_FILE], PAGE, NULL);
+	if (ret)
 		goto out2;
 
 	dm_lesson("A write to a shared mapping is seen by every process that maps the\n"
@@ -248,7 +263,8 @@ int demo_cow(void)
 	fd = dm_object(2, MMAPLAB_BACKING_PAGES, &ret);
 	if (fd < 0)
 		return ret;
-	if ((ret = fill_object(fd, 2, FILE_PATTERN)))
+	ret = fill_object(fd, 2, FILE_PATTERN);
+	if (ret)
 		goto out;
 	p = map(2 * PAGE, MAP_PRIVATE, fd);
 	if (p == MAP_FAILED) {
@@ -260,13 +276,16 @@ int demo_cow(void)
 	dm_step("Read page 0",
 		"A read fault asks the module for the file's page and maps that very\n"
 		"page, read-only, even though the mapping is writable.");
-	if ((ret = dm_stats(fd, &b)))
+	ret = dm_stats(fd, &b);
+	if (ret)
 		goto out;
 	dm_byte("the process", "page 0", rd(p));
-	if ((ret = dm_stats(fd, &a)))
+	ret = dm_stats(fd, &a);
+	if (ret)
 		goto out;
 	dm_counters("the object", &b, &a);
-	if ((ret = dm_grid("the private mapping", p, 2 * PAGE, &cells)))
+	ret = dm_grid("the private mapping", p, 2 * PAGE, &cells);
+	if (ret)
 		goto out;
 	read_maps = !strcmp(cells, "r.");
 	free(cells);
@@ -279,7 +298,8 @@ int demo_cow(void)
 		"page was already mapped, so the module is not asked again.");
 	b = a;
 	wr(p, 'P');
-	if ((ret = dm_stats(fd, &a)))
+	ret = dm_stats(fd, &a);
+	if (ret)
 		goto out;
 	dm_counters("the object", &b, &a);
 	dm_claim("wp_copy_without_module", a.faults == b.faults,
@@ -291,12 +311,14 @@ int demo_cow(void)
 		"the kernel maps a copy of it at once.");
 	b = a;
 	wr(p + PAGE, 'P');
-	if ((ret = dm_stats(fd, &a)))
+	ret = dm_stats(fd, &a);
+	if (ret)
 		goto out;
 	dm_counters("the object", &b, &a);
 	dm_claim("cow_fault_counted", a.faults_cow == b.faults_cow + 1,
 		 "the module saw one copy-on-write fault");
-	if ((ret = dm_grid("the private mapping", p, 2 * PAGE, &cells)))
+	ret = dm_grid("the private mapping", p, 2 * PAGE, &cells);
+	if (ret)
 		goto out;
 	copy = !strcmp(cells, "CC");
 	free(cells);
@@ -311,10 +333,12 @@ int demo_cow(void)
 	dm_step("The same with the kernel's own file: a memfd (tmpfs)",
 		"No lab object this time: a memfd of 2 pages holding 'F', mapped\n"
 		"MAP_PRIVATE; read page 0, write page 1, then read the file with pread().");
-	if ((ret = memfd_private_touched(&mfd, &q)))
+	ret = memfd_private_touched(&mfd, &q);
+	if (ret)
 		goto out;
 	dm_maps("the memfd's private mapping", q, 2 * PAGE);
-	if ((ret = dm_grid("the memfd's private mapping", q, 2 * PAGE, &cells)))
+	ret = dm_grid("the memfd's private mapping", q, 2 * PAGE, &cells);
+	if (ret)
 		goto out;
 	copy = cells[1] == 'C';
 	free(cells);
@@ -341,8 +365,10 @@ out:
 
 /* ------------------------------------------------------- private-update */
 
-/* Another process updates every page of the lab object through a shared
- * mapping of its own. */
+/*
+ * Another process updates every page of the lab object through a shared
+ * mapping of its own.
+ */
 static int update_object_child(void *arg)
 {
 	int fd = *(int *)arg;
@@ -377,7 +403,8 @@ int demo_private_update(void)
 	fd = dm_object(2, MMAPLAB_BACKING_PAGES, &ret);
 	if (fd < 0)
 		return ret;
-	if ((ret = fill_object(fd, 2, FILE_PATTERN)))
+	ret = fill_object(fd, 2, FILE_PATTERN);
+	if (ret)
 		goto out;
 	p = map(2 * PAGE, MAP_PRIVATE, fd);
 	if (p == MAP_FAILED) {
@@ -386,18 +413,21 @@ int demo_private_update(void)
 	}
 	dm_byte("this process", "page 0", rd(p));
 	wr(p + PAGE, 'P');
-	if ((ret = dm_grid("the private mapping", p, 2 * PAGE, NULL)))
+	ret = dm_grid("the private mapping", p, 2 * PAGE, NULL);
+	if (ret)
 		goto out;
 
 	dm_step("Another process updates the file",
 		"A child maps the object MAP_SHARED and writes 'U' to both pages.");
-	if ((ret = dm_stats(fd, &b)))
+	ret = dm_stats(fd, &b);
+	if (ret)
 		goto out;
 	if (dm_child(update_object_child, &fd) != 0) {
 		ret = ML_EXIT_FAIL;
 		goto out;
 	}
-	if ((ret = dm_stats(fd, &a)))
+	ret = dm_stats(fd, &a);
+	if (ret)
 		goto out;
 	dm_counters("the object", &b, &a);
 
@@ -412,13 +442,15 @@ int demo_private_update(void)
 		 "the private mapping sees the other process's 'U' in page 0");
 	dm_claim("private_keeps_own_copy", s1 == 'P',
 		 "page 1 keeps this process's own 'P'");
-	if ((ret = dm_grid("the private mapping", p, 2 * PAGE, NULL)))
+	ret = dm_grid("the private mapping", p, 2 * PAGE, NULL);
+	if (ret)
 		goto out;
 
 	dm_step("The same with a memfd and write(2)",
 		"A memfd of 2 pages holding 'F', mapped MAP_PRIVATE; read page 0, write\n"
 		"page 1; a child pwrite()s 'U' to both pages of the file.");
-	if ((ret = memfd_private_touched(&mfd, &q)))
+	ret = memfd_private_touched(&mfd, &q);
+	if (ret)
 		goto out;
 	if (dm_child(update_file_child, &mfd) != 0) {
 		ret = ML_EXIT_FAIL;
@@ -483,7 +515,8 @@ int demo_mmio(void)
 		"An ordinary store: no write(2).  The page-table entry becomes\n"
 		"writable and dirty (D).");
 	memcpy(p, after, 3);
-	if ((ret = dm_grid("the file's mapping", p, PAGE, &cells)))
+	ret = dm_grid("the file's mapping", p, PAGE, &cells);
+	if (ret)
 		goto out;
 	dirty = cells[0] == 'D';
 	free(cells);
@@ -509,7 +542,8 @@ int demo_mmio(void)
 		"msync writes the dirty pages back to the file's storage and waits\n"
 		"(on tmpfs there is nothing below the page cache to write to).");
 	dm_claim("msync_ok", msync(p, PAGE, MS_SYNC) == 0, "msync(MS_SYNC) succeeded");
-	if ((ret = dm_grid("the file's mapping", p, PAGE, NULL)))
+	ret = dm_grid("the file's mapping", p, PAGE, NULL);
+	if (ret)
 		goto out;
 	munmap(p, PAGE);
 	p = MAP_FAILED;

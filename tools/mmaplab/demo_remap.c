@@ -38,12 +38,12 @@
 
 static int rd(const void *p)
 {
-	return *(const volatile unsigned char *)p;
+	return READ_ONCE(*(const unsigned char *)p);
 }
 
 static void wr(void *p, unsigned char c)
 {
-	*(volatile unsigned char *)p = c;
+	WRITE_ONCE(*(unsigned char *)p, c);
 }
 
 static void *map(void *addr, size_t len, int flags, int fd)
@@ -264,13 +264,19 @@ static int madvise_dontneed(void)
 	dm_step("Read each page again",
 		"The access faults: anonymous memory gets a fresh zero page, a file\n"
 		"mapping asks its file again.");
-	if ((ret = dm_stats(fd[0], &b[0])) || (ret = dm_stats(fd[1], &b[1])))
+	ret = dm_stats(fd[0], &b[0]);
+	if (!ret)
+		ret = dm_stats(fd[1], &b[1]);
+	if (ret)
 		goto out;
 	for (int k = 0; k < DN_NR; k++) {
 		seen[k] = rd(m[k]);
 		dm_byte("the process", dn_label[k], seen[k]);
 	}
-	if ((ret = dm_stats(fd[0], &a[0])) || (ret = dm_stats(fd[1], &a[1])))
+	ret = dm_stats(fd[0], &a[0]);
+	if (!ret)
+		ret = dm_stats(fd[1], &a[1]);
+	if (ret)
 		goto out;
 	dm_counters("the shared mapping's object", &b[0], &a[0]);
 	dm_claim("dontneed_anon_reads_zero", seen[DN_ANON] == 0,
@@ -323,7 +329,8 @@ static int madvise_free(void)
 	}
 	wr(p, 'A');
 	wr(p + PAGE, 'A');
-	if ((ret = dm_grid("the anonymous pages", p, 2 * PAGE, NULL)))
+	ret = dm_grid("the anonymous pages", p, 2 * PAGE, NULL);
+	if (ret)
 		goto out;
 	if (madvise(p, 2 * PAGE, MADV_FREE)) {
 		if (errno != EINVAL) {
@@ -370,7 +377,8 @@ static int madvise_free(void)
 			"this kernel has no MADV_PAGEOUT (5.4+)");
 		goto out;
 	}
-	if ((ret = dm_grid("the anonymous pages after MADV_PAGEOUT", p, 2 * PAGE, NULL)))
+	ret = dm_grid("the anonymous pages after MADV_PAGEOUT", p, 2 * PAGE, NULL);
+	if (ret)
 		goto out;
 	s0 = rd(p);
 	s1 = rd(p + PAGE);
@@ -451,11 +459,13 @@ static int madvise_access_pattern(void)
 		ret = dm_fail("madvise(MADV_RANDOM)");
 		goto out;
 	}
-	if ((ret = dm_stats(fd, &b)))
+	ret = dm_stats(fd, &b);
+	if (ret)
 		goto out;
 	dm_byte("the process", "page 0", rd(p));
 	dm_byte("the process", "page 8", rd(p + 8 * PAGE));
-	if ((ret = dm_stats(fd, &a)))
+	ret = dm_stats(fd, &a);
+	if (ret)
 		goto out;
 	dm_counters("the object", &b, &a);
 	cells = cells_of("the object's mapping", p, SR_PAGES * PAGE, &ret);
@@ -575,14 +585,16 @@ static int mremap_grow_move(int fd, unsigned char **where)
 	munmap(r + 2 * PAGE, 2 * PAGE);
 	(void)rd(p);
 	(void)rd(p + PAGE);
-	if ((ret = dm_stats(fd, &b)))
+	ret = dm_stats(fd, &b);
+	if (ret)
 		goto fail;
 	n = mremap(p, 2 * PAGE, 4 * PAGE, 0);
 	if (n == MAP_FAILED) {
 		ret = dm_fail("mremap (grow in place)");
 		goto fail;
 	}
-	if ((ret = dm_stats(fd, &a)))
+	ret = dm_stats(fd, &a);
+	if (ret)
 		goto fail;
 	dm_maps("the grown mapping", p, 4 * PAGE);
 	dm_counters("the object", &b, &a);
@@ -608,7 +620,8 @@ static int mremap_grow_move(int fd, unsigned char **where)
 		ret = ML_EXIT_FAIL;
 		goto fail;
 	}
-	if ((ret = dm_stats(fd, &b)))
+	ret = dm_stats(fd, &b);
+	if (ret)
 		goto fail;
 	n = mremap(p, 4 * PAGE, 6 * PAGE, MREMAP_MAYMOVE);
 	if (n == MAP_FAILED) {
@@ -618,7 +631,8 @@ static int mremap_grow_move(int fd, unsigned char **where)
 	p = n;
 	munmap(r + 4 * PAGE, 12 * PAGE);
 	resv = NULL;
-	if ((ret = dm_stats(fd, &a)))
+	ret = dm_stats(fd, &a);
+	if (ret)
 		goto fail;
 	dm_maps("the moved mapping", p, 6 * PAGE);
 	dm_counters("the object", &b, &a);
@@ -631,7 +645,8 @@ static int mremap_grow_move(int fd, unsigned char **where)
 	free(cells);
 	b = a;
 	kept = kept && reads_object(p, 4);
-	if ((ret = dm_stats(fd, &a)))
+	ret = dm_stats(fd, &a);
+	if (ret)
 		goto fail;
 	dm_claim("move_keeps_entries", kept && a.faults == b.faults,
 		 "the page-table entries moved along: pages 0 to 3 read without a fault");
@@ -707,7 +722,8 @@ static int mremap_dontunmap(int fd, unsigned char *p)
 		"mremap(MREMAP_MAYMOVE | MREMAP_DONTUNMAP) moves the pages to a new\n"
 		"place and leaves the old VMA where it was, empty.  What does the old\n"
 		"place read then?  First the object's 4-page mapping.");
-	if ((ret = dm_stats(fd, &b)))
+	ret = dm_stats(fd, &b);
+	if (ret)
 		return ret;
 	n = mremap(p, 4 * PAGE, 4 * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
 	if (n == MAP_FAILED) {
@@ -722,7 +738,8 @@ static int mremap_dontunmap(int fd, unsigned char *p)
 		return ML_EXIT_OK;
 	}
 	m = n;
-	if ((ret = dm_stats(fd, &a)))
+	ret = dm_stats(fd, &a);
+	if (ret)
 		goto out;
 	dm_counters("the object", &b, &a);
 	cells = cells_of("the old place", p, 4 * PAGE, &ret);
@@ -730,12 +747,14 @@ static int mremap_dontunmap(int fd, unsigned char *p)
 		goto out;
 	empty = !strcmp(cells, "....");
 	free(cells);
-	if ((ret = dm_grid("the new place", n, 4 * PAGE, NULL)))
+	ret = dm_grid("the new place", n, 4 * PAGE, NULL);
+	if (ret)
 		goto out;
 	b = a;
 	old0 = rd(p);
 	dm_byte("the process", "page 0 at the old place", old0);
-	if ((ret = dm_stats(fd, &a)))
+	ret = dm_stats(fd, &a);
+	if (ret)
 		goto out;
 	dm_counters("the object, the old place read", &b, &a);
 	dm_claim("dontunmap_object_old_refaults",
@@ -785,14 +804,16 @@ static int mremap_map_fixed(int fd)
 	p = map(NULL, 4 * PAGE, MAP_SHARED, fd);
 	if (p == MAP_FAILED)
 		return dm_fail("mmap");
-	if ((ret = dm_stats(fd, &b)))
+	ret = dm_stats(fd, &b);
+	if (ret)
 		goto out;
 	n = map(p + PAGE, 2 * PAGE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1);
 	if (n == MAP_FAILED) {
 		ret = dm_fail("mmap (MAP_FIXED)");
 		goto out;
 	}
-	if ((ret = dm_stats(fd, &a)))
+	ret = dm_stats(fd, &a);
+	if (ret)
 		goto out;
 	dm_maps("the range", p, 4 * PAGE);
 	dm_counters("the object", &b, &a);
@@ -840,13 +861,15 @@ static int mremap_remap_file_pages(int fd)
 		return dm_fail("mmap");
 	(void)rd(p);
 	before = count_vmas(p, 4 * PAGE);
-	if ((ret = dm_stats(fd, &b)))
+	ret = dm_stats(fd, &b);
+	if (ret)
 		goto out;
 	if (remap_file_pages(p, PAGE, 0, 3, 0)) {
 		ret = dm_fail("remap_file_pages");
 		goto out;
 	}
-	if ((ret = dm_stats(fd, &a)))
+	ret = dm_stats(fd, &a);
+	if (ret)
 		goto out;
 	after = count_vmas(p, 4 * PAGE);
 	dm_maps("the range", p, 4 * PAGE);
@@ -910,7 +933,7 @@ static int oc_fd = -1;
 static char oc_saved[8];
 static size_t oc_saved_len;
 static const int oc_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS };
-#define OC_NR_SIGNALS	(sizeof(oc_signals) / sizeof(oc_signals[0]))
+#define OC_NR_SIGNALS	ARRAY_SIZE(oc_signals)
 static struct sigaction oc_old[OC_NR_SIGNALS];
 
 static void oc_restore(void)
@@ -1132,8 +1155,9 @@ static int overcommit_modes(int fd, bool root, int mode)
 		if (root && oc_set(0))
 			return dm_fail(OC_PATH);
 		dm_say("%s; Committed_AS %+lld MiB, to %lld MiB (MemTotal %lld MiB)",
-		       p != MAP_FAILED ? "mapped" : strerror(err), (after - before) / (long long)MIB,
-		       after / (long long)MIB, ram / (long long)MIB);
+		       p != MAP_FAILED ? "mapped" : strerror(err),
+		       (after - before) / (long long)MIB, after / (long long)MIB,
+		       ram / (long long)MIB);
 		dm_claim("always_maps_huge", p != MAP_FAILED && about(after - before, huge),
 			 "mode 1 maps it, and charges all of it");
 	} else {

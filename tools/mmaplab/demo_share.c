@@ -24,17 +24,16 @@
 #include "walk.h"
 
 #define PAGE	((size_t)sysconf(_SC_PAGESIZE))
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* One access each, never merged or dropped by the compiler. */
 static int rd(const void *p)
 {
-	return __atomic_load_n((const unsigned char *)p, __ATOMIC_RELAXED);
+	return READ_ONCE(*(const unsigned char *)p);
 }
 
 static void wr(void *p, unsigned char c)
 {
-	__atomic_store_n((unsigned char *)p, c, __ATOMIC_RELAXED);
+	WRITE_ONCE(*(unsigned char *)p, c);
 }
 
 static void *map(size_t len, int flags, int fd)

@@ -41,10 +41,6 @@
 
 #define PAGE	((size_t)sysconf(_SC_PAGESIZE))
 
-#ifndef ARRAY_SIZE
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#endif
-
 /* The claims about the DAX filesystem, skipped together without one. */
 static const struct {
 	const char *name, *text;
@@ -93,7 +89,7 @@ static void free_dax(struct dax_fs *fs)
 
 static void wr(void *p, unsigned char c)
 {
-	*(volatile unsigned char *)p = c;
+	WRITE_ONCE(*(unsigned char *)p, c);
 }
 
 static void *map(size_t len, int flags, int fd)

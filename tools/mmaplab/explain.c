@@ -57,7 +57,7 @@ static void say(struct why *y, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (y->n >= sizeof(y->text) / sizeof(y->text[0]))
+	if (y->n >= ARRAY_SIZE(y->text))
 		return;
 	va_start(ap, fmt);
 	y->text[y->n++] = xvasprintf(fmt, ap);

@@ -14,8 +14,6 @@
 
 #include "genl.h"
 
-#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
-
 static const char *const event_names[] = {
 	[MMAPLAB_EV_NONE]		= "none",
 	[MMAPLAB_EV_CREATED]		= "created",
@@ -49,13 +47,13 @@ static const char *const outcome_names[] = {
 
 const char *ml_event_name(uint32_t event)
 {
-	return event < ARRAY_LEN(event_names) && event_names[event] ?
+	return event < ARRAY_SIZE(event_names) && event_names[event] ?
 	       event_names[event] : "unknown";
 }
 
 const char *ml_fault_outcome_name(uint32_t outcome)
 {
-	return outcome < ARRAY_LEN(outcome_names) && outcome_names[outcome] ?
+	return outcome < ARRAY_SIZE(outcome_names) && outcome_names[outcome] ?
 	       outcome_names[outcome] : "unknown";
 }
 
@@ -76,7 +74,7 @@ static void parse_vma(const struct nlattr *a, struct ml_event *m)
 {
 	const struct nlattr *n;
 
-	if (m->nr_vmas >= ARRAY_LEN(m->vmas))
+	if (m->nr_vmas >= ARRAY_SIZE(m->vmas))
 		return;
 	mnl_attr_for_each_nested(n, a) {
 		switch (mnl_attr_get_type(n)) {

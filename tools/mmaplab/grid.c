@@ -154,10 +154,18 @@ static void svg_text(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '&':  fputs("&amp;", f);  break;
-		case '<':  fputs("&lt;", f);   break;
-		case '>':  fputs("&gt;", f);   break;
-		case '"':  fputs("&quot;", f); break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
 		default:
 			fputc(*s >= 0x20 && *s < 0x7f ? *s : '?', f);
 		}

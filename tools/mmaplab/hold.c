@@ -39,12 +39,12 @@ void ml_hold_socket_path(pid_t pid, char *buf, size_t size)
 
 /* ---------------------------------------------------------- the holder */
 
-static volatile sig_atomic_t hold_stop;
+static sig_atomic_t hold_stop;
 
 static void hold_handler(int sig)
 {
 	(void)sig;
-	hold_stop = 1;
+	WRITE_ONCE(hold_stop, 1);
 }
 
 static int64_t now_ms(void)
@@ -192,7 +192,7 @@ int ml_hold_serve(struct ml_held *h, uint64_t seconds, bool forever)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 
-	while (!hold_stop) {
+	while (!READ_ONCE(hold_stop)) {
 		int64_t left = deadline - now_ms();
 		struct pollfd p = { .fd = s, .events = POLLIN };
 		int c, timeout;

@@ -56,7 +56,7 @@ int ml_option_error(const char *cmd, char **argv)
 	if (!optopt && optind > 0) {
 		const char *arg = argv[optind - 1];
 
-		for (size_t i = 0; i < sizeof(globals) / sizeof(globals[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(globals); i++) {
 			size_t n = strlen(globals[i]);
 
 			if (!strncmp(arg, globals[i], n) &&
@@ -135,7 +135,7 @@ static const char *const backing_names[] = {
 
 const char *ml_backing_name(uint32_t backing)
 {
-	if (backing >= sizeof(backing_names) / sizeof(backing_names[0]))
+	if (backing >= ARRAY_SIZE(backing_names))
 		return NULL;
 	return backing_names[backing];
 }
@@ -143,7 +143,7 @@ const char *ml_backing_name(uint32_t backing)
 uint32_t ml_backing_parse(const char *name)
 {
 	for (uint32_t b = MMAPLAB_BACKING_NONE + 1;
-	     b < sizeof(backing_names) / sizeof(backing_names[0]); b++)
+	     b < ARRAY_SIZE(backing_names); b++)
 		if (!strcmp(name, backing_names[b]))
 			return b;
 	return MMAPLAB_BACKING_NONE;

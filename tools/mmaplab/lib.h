@@ -14,6 +14,7 @@
 
 #include <linux/mmaplab.h>
 
+#include "compiler.h"
 #include "out.h"
 
 #define MMAPLAB_TOOL_VERSION	"0.1.0"
@@ -130,8 +131,9 @@ const char *ml_config_flags_str(uint32_t flags, const char *sep, char *buf,
 
 /*
  * A command, int cmd_NAME(int argc, char **argv) in NAME.c, listed in
- * main.c's COMMANDS.  NAME.c declares it "ml_command_fn cmd_NAME;" above
- * its definition, so that both files are checked against this type.
+ * main.c's commands[].  NAME.c declares it "ml_command_fn cmd_NAME;" above
+ * its definition, as main.c does, so that both files are checked against
+ * this type.
  */
 typedef int ml_command_fn(int argc, char **argv);
 

@@ -48,9 +48,9 @@
  *     return an ML_EXIT_* code; main() flushes stdout and turns a write
  *     error into ML_EXIT_FAIL.  A command too large for one file splits
  *     by concern, as create does.
- *  2. Add one CMD(NAME, "summary") line to COMMANDS below, in the order
- *     of --help: it declares cmd_NAME() and lists it.  The Makefile builds
- *     every .c file here.
+ *  2. Declare "ml_command_fn cmd_NAME;" below and add its entry to
+ *     commands[], in the order of --help.  The Makefile builds every .c
+ *     file here.
  *  3. Document it in Documentation/mmaplab.1.rst; test it in
  *     selftests/mmaplab/tool_test.sh.
  */
@@ -63,22 +63,18 @@
 #include "lib.h"
 
 /*
- * The command table: one CMD(NAME, SUMMARY) each, in the order of --help,
- * for a command whose NAME.c defines int cmd_NAME(int argc, char **argv).
- * It gives both the declarations and the entries of commands[] below.
+ * The commands: NAME.c defines int cmd_NAME(int argc, char **argv) for
+ * each, declared here too so that both files are checked against
+ * ml_command_fn.
  */
-#define COMMANDS(CMD)							\
-	CMD(create, "configure a lab object, map it, touch it (fork, guard,\n" \
-		    "                  invalidate, clean) and report")	\
-	CMD(stats,  "print the module-wide figures")			\
-	CMD(inspect, "the VMAs and page-table entries of a process, as tables,\n" \
-		    "                  a grid of pages (--grid) or an SVG (--svg)") \
-	CMD(explain, "one page of a process in words: what maps it and why")	\
-	CMD(maps,   "one row per VMA of a process, like pmap -X") \
-	CMD(remap,  "mremap, mprotect, madvise, munmap, ... a mapping (one held\n" \
-		    "                  by create --hold, or its own) and show what changed") \
-	CMD(monitor, "print the module's events as they happen")		\
-	CMD(demo,   "the narrated demos of the course: list them, or run one")
+ml_command_fn cmd_create;
+ml_command_fn cmd_stats;
+ml_command_fn cmd_inspect;
+ml_command_fn cmd_explain;
+ml_command_fn cmd_maps;
+ml_command_fn cmd_remap;
+ml_command_fn cmd_monitor;
+ml_command_fn cmd_demo;
 
 struct command {
 	const char *name;
@@ -86,17 +82,32 @@ struct command {
 	const char *summary;
 };
 
-#define DECLARE_COMMAND(name, summary)	ml_command_fn cmd_##name;
-COMMANDS(DECLARE_COMMAND)
-
-#define COMMAND_ENTRY(name, summary)	{ #name, cmd_##name, summary },
+/* The command table, in the order of --help. */
 static const struct command commands[] = {
-	COMMANDS(COMMAND_ENTRY)
+	{ "create", cmd_create,
+	  "configure a lab object, map it, touch it (fork, guard,\n"
+	  "                  invalidate, clean) and report" },
+	{ "stats", cmd_stats,
+	  "print the module-wide figures" },
+	{ "inspect", cmd_inspect,
+	  "the VMAs and page-table entries of a process, as tables,\n"
+	  "                  a grid of pages (--grid) or an SVG (--svg)" },
+	{ "explain", cmd_explain,
+	  "one page of a process in words: what maps it and why" },
+	{ "maps", cmd_maps,
+	  "one row per VMA of a process, like pmap -X" },
+	{ "remap", cmd_remap,
+	  "mremap, mprotect, madvise, munmap, ... a mapping (one held\n"
+	  "                  by create --hold, or its own) and show what changed" },
+	{ "monitor", cmd_monitor,
+	  "print the module's events as they happen" },
+	{ "demo", cmd_demo,
+	  "the narrated demos of the course: list them, or run one" },
 };
 
-#define NR_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
+#define NR_COMMANDS	ARRAY_SIZE(commands)
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	fputs("Usage: mmaplab [GLOBAL OPTIONS] COMMAND [ARGS]\n"
 	      "\n"
@@ -156,7 +167,7 @@ static int cmd_help(int argc, char **argv)
 	char *sub_argv[3];
 
 	if (argc < 2) {
-		usage(stdout);
+		print_usage(stdout);
 		return ML_EXIT_OK;
 	}
 	if (argc > 2)
@@ -265,7 +276,7 @@ int main(int argc, char **argv)
 			ml_opt.device = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			print_usage(stdout);
 			return ML_EXIT_OK;
 		case 'V':
 			printf("mmaplab %s (mmaplab ABI %d)\n",

@@ -28,7 +28,7 @@ static const char *const touch_names[] = {
 int ml_parse_touch(const char *cmd, const char *opt, const char *arg,
 		   enum ml_touch *touch)
 {
-	for (size_t i = 0; i < sizeof(touch_names) / sizeof(touch_names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(touch_names); i++) {
 		if (!strcmp(arg, touch_names[i])) {
 			*touch = i;
 			return 0;
@@ -74,10 +74,17 @@ int ml_parse_prot(const char *cmd, const char *arg, int *prot)
 		int bit;
 
 		switch (*s) {
-		case 'r': bit = PROT_READ; break;
-		case 'w': bit = PROT_WRITE; break;
-		case 'x': bit = PROT_EXEC; break;
-		default: goto bad;
+		case 'r':
+			bit = PROT_READ;
+			break;
+		case 'w':
+			bit = PROT_WRITE;
+			break;
+		case 'x':
+			bit = PROT_EXEC;
+			break;
+		default:
+			goto bad;
 		}
 		if (p & bit)
 			goto bad;
@@ -109,7 +116,7 @@ const char *ml_prot_name(int prot, char buf[4])
 /* ------------------------------------------------------ guarded access */
 
 static sigjmp_buf guard_jmp;
-static volatile sig_atomic_t guard_armed;
+static sig_atomic_t guard_armed;
 static uintptr_t guard_lo, guard_hi;
 
 static void guard_handler(int sig, siginfo_t *si, void *ucontext)
@@ -118,8 +125,8 @@ static void guard_handler(int sig, siginfo_t *si, void *ucontext)
 	struct sigaction dfl;
 
 	(void)ucontext;
-	if (guard_armed && addr >= guard_lo && addr < guard_hi) {
-		guard_armed = 0;
+	if (READ_ONCE(guard_armed) && addr >= guard_lo && addr < guard_hi) {
+		WRITE_ONCE(guard_armed, 0);
 		siglongjmp(guard_jmp, sig);
 	}
 	/*
@@ -146,7 +153,7 @@ int ml_guard_install(void *addr, size_t len)
 	return 0;
 }
 
-int ml_guarded_access(volatile unsigned char *p, enum ml_touch how,
+int ml_guarded_access(unsigned char *p, enum ml_touch how,
 		      unsigned char pattern, int *sees)
 {
 	int sig;
@@ -157,11 +164,11 @@ int ml_guarded_access(volatile unsigned char *p, enum ml_touch how,
 	sig = sigsetjmp(guard_jmp, 1);
 	if (sig)
 		return sig;
-	guard_armed = 1;
+	WRITE_ONCE(guard_armed, 1);
 	if (how == ML_TOUCH_WRITE)
-		*p = pattern;
-	*sees = *p;
-	guard_armed = 0;
+		WRITE_ONCE(*p, pattern);
+	*sees = READ_ONCE(*p);
+	WRITE_ONCE(guard_armed, 0);
 	return 0;
 }
 
@@ -179,7 +186,7 @@ static void calls_add(struct ml_calls *c, const struct mmaplab_stats *a,
 	c->pfn_mkwrites += b->pfn_mkwrites - a->pfn_mkwrites;
 }
 
-int ml_counted_access(int fd, volatile unsigned char *p, enum ml_touch how,
+int ml_counted_access(int fd, unsigned char *p, enum ml_touch how,
 		      unsigned char pattern, int *sig, int *sees,
 		      struct ml_calls *calls)
 {

@@ -56,7 +56,7 @@ int ml_guard_install(void *addr, size_t len);
  * then).  Returns the signal the access raised or 0; *sees gets the byte
  * read, or -1.
  */
-int ml_guarded_access(volatile unsigned char *p, enum ml_touch how,
+int ml_guarded_access(unsigned char *p, enum ml_touch how,
 		      unsigned char pattern, int *sees);
 
 /*
@@ -78,7 +78,7 @@ struct ml_calls {
  * object of @fd added to @calls.  Returns 0 or the negative errno of
  * MMAPLAB_IOC_STATS.
  */
-int ml_counted_access(int fd, volatile unsigned char *p, enum ml_touch how,
+int ml_counted_access(int fd, unsigned char *p, enum ml_touch how,
 		      unsigned char pattern, int *sig, int *sees,
 		      struct ml_calls *calls);
 

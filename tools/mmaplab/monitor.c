@@ -54,15 +54,13 @@ struct mon {
 	uint64_t lost;
 };
 
-static volatile sig_atomic_t mon_stop;
+static sig_atomic_t mon_stop;
 
 static void mon_signal(int sig)
 {
 	(void)sig;
-	mon_stop = 1;
+	WRITE_ONCE(mon_stop, 1);
 }
-
-#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* ------------------------------------------------------------ output */
 
@@ -131,7 +129,7 @@ static void mon_print_object(const struct ml_event *m)
 		json_u64("seq", m->seq);
 		json_u64("lost", m->lost);
 		json_arr_open("vmas");
-		for (unsigned int i = 0; i < m->nr_vmas && i < ARRAY_LEN(m->vmas); i++) {
+		for (unsigned int i = 0; i < m->nr_vmas && i < ARRAY_SIZE(m->vmas); i++) {
 			json_obj_open(NULL);
 			json_u64("start", m->vmas[i].start);
 			json_u64("end", m->vmas[i].end);
@@ -149,7 +147,7 @@ static void mon_print_object(const struct ml_event *m)
 	       (unsigned long long)m->nr_pages, flags, m->uid,
 	       (unsigned long long)m->seq, (unsigned long long)m->lost,
 	       m->nr_vmas);
-	for (unsigned int i = 0; i < m->nr_vmas && i < ARRAY_LEN(m->vmas); i++)
+	for (unsigned int i = 0; i < m->nr_vmas && i < ARRAY_SIZE(m->vmas); i++)
 		printf("    vma %llx-%llx pgoff %llu pid %u\n",
 		       (unsigned long long)m->vmas[i].start,
 		       (unsigned long long)m->vmas[i].end,
@@ -410,7 +408,7 @@ static int mon_loop(struct mon *mon)
 	const struct nlmsghdr *nlh;
 	int len;
 
-	while (!mon_stop) {
+	while (!READ_ONCE(mon_stop)) {
 		len = recv(mnl_socket_get_fd(mon->g.sk), buf, sizeof(buf), 0);
 		if (len < 0) {
 			if (errno == EINTR)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compiler.h"
 #include "out.h"
 
 static bool out_is_json;
@@ -116,7 +117,7 @@ const char *out_sgr(enum out_color c)
 		[OC_MAGENTA]	= "\033[35m",
 	};
 
-	if (!out_use_color || (unsigned int)c >= sizeof(sgr) / sizeof(sgr[0]))
+	if (!out_use_color || (unsigned int)c >= ARRAY_SIZE(sgr))
 		return "";
 	return sgr[c];
 }
@@ -260,7 +261,8 @@ void out_table_print(const struct out_table *t, unsigned int indent)
 
 	for (unsigned int i = 0; i < t->ncols; i++) {
 		width[i] = t->headers[i] ? strlen(t->headers[i]) : 0;
-		any_header |= t->headers[i] != NULL;
+		if (t->headers[i])
+			any_header = true;
 		for (size_t r = 0; r < t->nrows; r++) {
 			const char *s = t->cells[r * t->ncols + i].text;
 			size_t len = s ? strlen(s) : 0;
@@ -343,24 +345,42 @@ static size_t utf8_seq_len(const unsigned char *s)
 	return 0;
 }
 
+/* The short JSON escape of @c (backslash, 'n' for a newline), or NULL. */
+static const char *json_escape(unsigned char c)
+{
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\b':
+		return "\\b";
+	case '\f':
+		return "\\f";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	default:
+		return NULL;
+	}
+}
+
 void json_write_string(FILE *f, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 
 	putc('"', f);
 	while (*s) {
+		const char *esc = json_escape(*s);
 		size_t n;
 
-		switch (*s) {
-		case '"':  fputs("\\\"", f); s++; continue;
-		case '\\': fputs("\\\\", f); s++; continue;
-		case '\b': fputs("\\b", f);  s++; continue;
-		case '\f': fputs("\\f", f);  s++; continue;
-		case '\n': fputs("\\n", f);  s++; continue;
-		case '\r': fputs("\\r", f);  s++; continue;
-		case '\t': fputs("\\t", f);  s++; continue;
-		default:
-			break;
+		if (esc) {
+			fputs(esc, f);
+			s++;
+			continue;
 		}
 		if (*s < 0x20 || *s == 0x7f) {
 			fprintf(f, "\\u%04x", *s);

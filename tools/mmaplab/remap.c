@@ -236,7 +236,8 @@ static int parse_op(int argc, char **argv, struct ml_remap_req *req)
 		else if (a1 && !strcmp(a1, "invalidate"))
 			req->arg = MS_SYNC | MS_INVALIDATE;
 		else if (a1 && strcmp(a1, "sync"))
-			return bad("invalid msync mode '%s' (expected sync, async or invalidate)", a1);
+			return bad("invalid msync mode '%s' (expected sync, async or invalidate)",
+				   a1);
 		break;
 	default:
 		break;
@@ -374,7 +375,8 @@ static void report_human(const struct ml_remap_req *req,
 	       local ? "this process," : "the mapping of", (int)r->pid,
 	       r->map_start, r->map_start + r->map_len, r->map_len / ps);
 	if (r->len)
-		printf("  range:  0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " page%s, from page %" PRId64 ")\n",
+		printf("  range:  0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64
+		       " page%s, from page %" PRId64 ")\n",
 		       r->addr, r->addr + r->len, r->len / ps,
 		       r->len == ps ? "" : "s",
 		       (int64_t)(r->addr - r->map_start) / (int64_t)ps);
@@ -405,7 +407,8 @@ static void report_human(const struct ml_remap_req *req,
 	}
 	pb = snap_present(&r->before, &rb);
 	pa = snap_present(&r->after, &ra);
-	printf("  pages present: %" PRIu64 " before, %" PRIu64 " after; Rss %" PRIu64 " kB before, %" PRIu64 " kB after\n\n",
+	printf("  pages present: %" PRIu64 " before, %" PRIu64
+	       " after; Rss %" PRIu64 " kB before, %" PRIu64 " kB after\n\n",
 	       pb, pa, rb, ra);
 
 	if (r->before.stats_err || r->after.stats_err) {
@@ -538,7 +541,13 @@ int cmd_remap(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "pid",	  required_argument, NULL, 'P' },
 		{ "socket",	  required_argument, NULL, 'S' },
-		CREATE_MAPPING_LONGOPTS,
+		CREATE_LONGOPT_PAGES,
+		CREATE_LONGOPT_BACKING,
+		CREATE_LONGOPT_FAULT_AROUND,
+		CREATE_LONGOPT_WRITE_NOTIFY,
+		CREATE_LONGOPT_MAP,
+		CREATE_LONGOPT_PROT,
+		CREATE_LONGOPT_TOUCH,
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};

@@ -127,8 +127,8 @@ struct ml_held {
 	int map;		/* MAP_SHARED or MAP_PRIVATE */
 	int prot;
 	uint64_t base;		/* page 0 of the held mapping, as it was made */
-	uint64_t len;		/* its length (grow or shrink in place at its
-				 * end changes it) */
+	/* its length (grow or shrink in place at its end changes it) */
+	uint64_t len;
 	unsigned int nr;
 	struct { uint64_t start, end; } r[ML_HELD_MAX_RANGES];
 };

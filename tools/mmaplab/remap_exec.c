@@ -82,7 +82,7 @@ static const struct {
 	{ "guard-remove",	MADV_GUARD_REMOVE },
 };
 
-#define NR_ADVICES	(sizeof(advices) / sizeof(advices[0]))
+#define NR_ADVICES	ARRAY_SIZE(advices)
 
 const char *ml_advice_name(uint32_t advice)
 {
@@ -434,7 +434,8 @@ static bool resolve(const struct ml_held *h, const struct ml_remap_req *req,
 		resp->len = req->count;
 	}
 	if (!resp->len) {
-		MSG(resp, "the range is empty: page %" PRIu64 " is at or past the end of the held mapping (%" PRIu64 " pages)",
+		MSG(resp, "the range is empty: page %" PRIu64
+		    " is at or past the end of the held mapping (%" PRIu64 " pages)",
 		    req->unit == RU_PAGES ? req->start : 0, h->len / ps);
 		return false;
 	}
@@ -444,7 +445,8 @@ static bool resolve(const struct ml_held *h, const struct ml_remap_req *req,
 		return false;
 	}
 	if (resp->len % ps) {
-		MSG(resp, "length %" PRIu64 " is not a whole number of pages (the page size is %" PRIu64 " bytes)",
+		MSG(resp, "length %" PRIu64
+		    " is not a whole number of pages (the page size is %" PRIu64 " bytes)",
 		    resp->len, ps);
 		return false;
 	}
@@ -464,7 +466,9 @@ static bool resolve(const struct ml_held *h, const struct ml_remap_req *req,
 			    a, (a - h->base) / ps);
 			return false;
 		}
-		MSG(resp, "0x%" PRIx64 "-0x%" PRIx64 " is out of range: it is not inside what the holder mapped (0x%" PRIx64 "-0x%" PRIx64 ", %" PRIu64 " pages, and where mremap put pages since)",
+		MSG(resp, "0x%" PRIx64 "-0x%" PRIx64
+		    " is out of range: it is not inside what the holder mapped (0x%" PRIx64
+		    "-0x%" PRIx64 ", %" PRIu64 " pages, and where mremap put pages since)",
 		    resp->addr, resp->addr + resp->len, h->base,
 		    h->base + h->len, h->len / ps);
 		return false;
@@ -534,7 +538,9 @@ static void do_mremap(struct ml_held *h, const struct ml_remap_req *req,
 		break;
 	case RM_SHRINK:
 		if (!req->amount || req->amount * ps >= resp->len) {
-			MSG(resp, "shrink needs 1 to %" PRIu64 " pages to take off a range of %" PRIu64 " pages (munmap removes a whole range)",
+			MSG(resp, "shrink needs 1 to %" PRIu64
+			    " pages to take off a range of %" PRIu64
+			    " pages (munmap removes a whole range)",
 			    resp->len / ps - 1, resp->len / ps);
 			resp->status = ML_EXIT_FAIL;
 			return;
@@ -600,8 +606,10 @@ static void do_mremap(struct ml_held *h, const struct ml_remap_req *req,
 		held_remove(h, resp->addr, resp->addr + resp->len);
 		held_add(h, resp->result, resp->result + newlen);
 	}
-	/* Page numbers stay those of the mapping as it was made; only an
-	 * in-place change at its end moves that end. */
+	/*
+	 * Page numbers stay those of the mapping as it was made; only an
+	 * in-place change at its end moves that end.
+	 */
 	if (resp->result == resp->addr &&
 	    resp->addr + resp->len == h->base + h->len)
 		h->len = resp->addr + newlen - h->base;
@@ -623,7 +631,8 @@ static void do_fixed(const struct ml_held *h, const struct ml_remap_req *req,
 		}
 		p = mmap(at, resp->len, h->prot, h->map | MAP_FIXED, h->fd,
 			 (off_t)(req->amount * ps));
-		CALL(resp, "mmap(0x%" PRIx64 ", %" PRIu64 ", %s, %s|MAP_FIXED, object, %" PRIu64 " * %" PRIu64 ")",
+		CALL(resp, "mmap(0x%" PRIx64 ", %" PRIu64 ", %s, %s|MAP_FIXED, object, %" PRIu64
+		     " * %" PRIu64 ")",
 		     resp->addr, resp->len, prot_c(h->prot, pbuf, sizeof(pbuf)),
 		     h->map == MAP_SHARED ? "MAP_SHARED" : "MAP_PRIVATE",
 		     req->amount, ps);
@@ -635,9 +644,10 @@ static void do_fixed(const struct ml_held *h, const struct ml_remap_req *req,
 	}
 	if (p == MAP_FAILED) {
 		resp->err = errno;
-		MSG(resp, "%s", resp->err == EINVAL && req->arg == RM_FIXED_OBJECT ?
-		    "the module refused the mapping (a private pfn mapping, or a bad offset); the old pages there are gone all the same" :
-		    "the kernel refused the new mapping");
+		if (resp->err == EINVAL && req->arg == RM_FIXED_OBJECT)
+			MSG(resp, "the module refused the mapping (a private pfn mapping, or a bad offset); the old pages there are gone all the same");
+		else
+			MSG(resp, "the kernel refused the new mapping");
 		resp->status = ML_EXIT_FAIL;
 		return;
 	}
@@ -715,8 +725,7 @@ static void do_touch(const struct ml_remap_req *req, struct ml_remap_resp *resp,
 		return;
 	}
 	for (uint64_t i = 0; i < n; i++) {
-		volatile unsigned char *p =
-			(unsigned char *)(uintptr_t)(resp->addr + i * ps);
+		unsigned char *p = (unsigned char *)(uintptr_t)(resp->addr + i * ps);
 		int sees, sig = ml_guarded_access(p, how, ML_PARENT_PATTERN,
 						  &sees);
 

@@ -63,15 +63,19 @@ static const struct stat_field stat_fields[] = {
 	F(pages_allocated, SK_U64,     false, "pages allocated on first touch"),
 	F(pages_resident,  SK_U64,     false, "pages this object holds now"),
 	/* ABI version 2 */
-	F(config_flags,	   SK_FLAGS,   false, "the object's flags (--fault-around, --write-notify)"),
+	F(config_flags,	   SK_FLAGS,   false,
+	  "the object's flags (--fault-around, --write-notify)"),
 	F(may_splits,	   SK_U64,     false, "->may_split calls (a VMA is about to be split)"),
 	F(mremaps,	   SK_U64,     false, "->mremap calls (a VMA was moved by mremap())"),
 	F(mprotects,	   SK_U64,     false, "->mprotect calls"),
 	F(map_pages,	   SK_U64,     false, "->map_pages calls (fault-around)"),
-	F(map_pages_mapped, SK_U64,    false, "pages mapped by ->map_pages (backing pages only)"),
-	F(page_mkwrites,   SK_U64,     false, "->page_mkwrite calls (first write to a clean shared page)"),
+	F(map_pages_mapped, SK_U64,    false,
+	  "pages mapped by ->map_pages (backing pages only)"),
+	F(page_mkwrites,   SK_U64,     false,
+	  "->page_mkwrite calls (first write to a clean shared page)"),
 	F(pfn_mkwrites,	   SK_U64,     false, "->pfn_mkwrite calls (the same for pfn mappings)"),
-	F(accesses,	   SK_U64,     false, "->access calls (ptrace, /proc/PID/mem on pfn mappings)"),
+	F(accesses,	   SK_U64,     false,
+	  "->access calls (ptrace, /proc/PID/mem on pfn mappings)"),
 	F(faults_sigsegv,  SK_U64,     false, "faults on guard pages, answered with SIGSEGV"),
 	F(invalidations,   SK_U64,     false, "MMAPLAB_IOC_INVALIDATE calls"),
 	F(pages_replaced,  SK_U64,     false, "pages given new content by MMAPLAB_IOC_INVALIDATE"),
@@ -82,7 +86,8 @@ static const struct stat_field stat_fields[] = {
 	F(object_id,	   SK_U64,     false, "this object's id (inspect --object ID)"),
 
 	F(abi_version,	   SK_U32,     true,  "ABI version of the module"),
-	F(live_objects,	   SK_U64,     true,  "lab objects that exist now (this tool's own included)"),
+	F(live_objects,	   SK_U64,     true,
+	  "lab objects that exist now (this tool's own included)"),
 	F(live_pages,	   SK_U64,     true,  "pages held by all lab objects now"),
 	F(max_pages,	   SK_U64,     true,  "per-object limit (module parameter max_pages)"),
 	F(max_total_pages, SK_U64,     true,  "module-wide limit on configured pages"),
@@ -93,7 +98,7 @@ static const struct stat_field stat_fields[] = {
 
 #undef F
 
-#define NR_STAT_FIELDS	(sizeof(stat_fields) / sizeof(stat_fields[0]))
+#define NR_STAT_FIELDS	ARRAY_SIZE(stat_fields)
 
 static uint64_t stat_value(const struct mmaplab_stats *st,
 			   const struct stat_field *f)

@@ -49,7 +49,6 @@ void ml_stats_each_change(const struct mmaplab_stats *a,
 /* JSON only: the per-object fields of @st as an object member named @key. */
 void ml_stats_json(const char *key, const struct mmaplab_stats *st);
 
-
 /*
  * A byte read from a page: "-" (none, @b < 0), "0", "'P'" (printable), or
  * "0x01"; in @buf.  Its colour: the parent's and child's patterns stand

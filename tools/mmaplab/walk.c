@@ -302,8 +302,10 @@ enum ml_cell ml_page_cell(const struct mmaplab_inspect_vma *v,
 		if ((p->page_flags & MMAPLAB_PAGE_ANON) &&
 		    ml_vma_file_like(v) && !ml_vma_shared(v))
 			return ML_CELL_COW;
-		/* Read-only first: after fork a written page is write-
-		 * protected (dirty but read-only) until it is copied. */
+		/*
+		 * Read-only first: after fork a written page is write-
+		 * protected (dirty but read-only) until it is copied.
+		 */
 		if (!(p->pte_flags & MMAPLAB_PTE_WRITE))
 			return ML_CELL_RO;
 		return p->pte_flags & MMAPLAB_PTE_DIRTY ? ML_CELL_DIRTY
@@ -370,8 +372,6 @@ static const struct flag_name page_flag_names[] = {
 	{ MMAPLAB_PAGE_LARGE,		"large" },
 };
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
 static const char *flags_str(const struct flag_name *names, size_t n,
 			     uint64_t flags, const char *sep, char *buf,
 			     size_t size)
@@ -405,18 +405,18 @@ static void flags_json(const char *key, const struct flag_name *names,
 const char *ml_vm_flags_str(uint64_t flags, const char *sep, char *buf,
 			    size_t size)
 {
-	return flags_str(vm_flag_names, NELEM(vm_flag_names), flags, sep, buf,
+	return flags_str(vm_flag_names, ARRAY_SIZE(vm_flag_names), flags, sep, buf,
 			 size);
 }
 
 size_t ml_vm_flags_count(void)
 {
-	return NELEM(vm_flag_names);
+	return ARRAY_SIZE(vm_flag_names);
 }
 
 const char *ml_vm_flag_name(size_t i, uint64_t *bit)
 {
-	if (i >= NELEM(vm_flag_names))
+	if (i >= ARRAY_SIZE(vm_flag_names))
 		return NULL;
 	*bit = vm_flag_names[i].bit;
 	return vm_flag_names[i].name;
@@ -425,30 +425,30 @@ const char *ml_vm_flag_name(size_t i, uint64_t *bit)
 const char *ml_pte_flags_str(uint32_t flags, const char *sep, char *buf,
 			     size_t size)
 {
-	return flags_str(pte_flag_names, NELEM(pte_flag_names), flags, sep,
+	return flags_str(pte_flag_names, ARRAY_SIZE(pte_flag_names), flags, sep,
 			 buf, size);
 }
 
 const char *ml_page_flags_str(uint32_t flags, const char *sep, char *buf,
 			      size_t size)
 {
-	return flags_str(page_flag_names, NELEM(page_flag_names), flags, sep,
+	return flags_str(page_flag_names, ARRAY_SIZE(page_flag_names), flags, sep,
 			 buf, size);
 }
 
 void ml_json_vm_flags(const char *key, uint64_t flags)
 {
-	flags_json(key, vm_flag_names, NELEM(vm_flag_names), flags);
+	flags_json(key, vm_flag_names, ARRAY_SIZE(vm_flag_names), flags);
 }
 
 void ml_json_pte_flags(const char *key, uint32_t flags)
 {
-	flags_json(key, pte_flag_names, NELEM(pte_flag_names), flags);
+	flags_json(key, pte_flag_names, ARRAY_SIZE(pte_flag_names), flags);
 }
 
 void ml_json_page_flags(const char *key, uint32_t flags)
 {
-	flags_json(key, page_flag_names, NELEM(page_flag_names), flags);
+	flags_json(key, page_flag_names, ARRAY_SIZE(page_flag_names), flags);
 }
 
 const char *ml_vma_perms(const struct mmaplab_inspect_vma *v, char *buf)
@@ -474,7 +474,7 @@ const char *ml_vma_kind_name(uint32_t kind)
 		[MMAPLAB_VMA_KIND_MMAPLAB]	= "mmaplab",
 	};
 
-	return kind < NELEM(names) ? names[kind] : "unknown";
+	return kind < ARRAY_SIZE(names) ? names[kind] : "unknown";
 }
 
 const char *ml_vma_label(const struct mmaplab_inspect_vma *v, char *buf,
@@ -510,7 +510,7 @@ const char *ml_pte_state_name(uint32_t pte)
 		[MMAPLAB_PTE_OTHER]	= "other",
 	};
 
-	return pte < NELEM(names) ? names[pte] : "unknown";
+	return pte < ARRAY_SIZE(names) ? names[pte] : "unknown";
 }
 
 void ml_json_addr(const char *key, uint64_t addr)
