@@ -279,9 +279,8 @@ TEST_F(mode, write_seen_by_second_mapping)
 }
 
 /*
- * The ULK point: "pages of a private memory mapping that have not been
- * modified by the process are affected by file updates performed by other
- * processes".  A private mapping reads page 0; a shared mapping of the
+ * A private mapping follows the file's updates until it writes the page
+ * (topic 3 of the course, "private-update").  A private mapping reads page 0; a shared mapping of the
  * same object writes it: the private mapping sees the write (it maps the
  * object's page).  Once the private mapping wrote the page itself, it has
  * its own copy and later shared writes no longer show.  Objects with their
