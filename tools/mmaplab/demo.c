@@ -5,7 +5,8 @@
  * counters of lab objects that changed, the page-table picture of a
  * mapping (walk.c), its /proc/self/maps lines, the claims and the lesson,
  * as human narration or as one JSON object.  The scenarios themselves are
- * in demo_*.c, one file per group of demos; nothing here maps memory.
+ * in demo_*.c, one file per group of demos (and demo_lib.c, what they do
+ * alike); nothing here maps memory.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -385,11 +385,26 @@ int dm_grid(const char *label, const void *addr, size_t len, char **cells)
 	return 0;
 }
 
+struct maps_range {
+	uintptr_t start, end;
+};
+
+static bool show_line(const struct dm_maps_line *l, void *arg)
+{
+	const struct maps_range *r = arg;
+
+	if (l->end <= r->start || l->start >= r->end)
+		return false;
+	if (out_json())
+		json_str(NULL, l->text);
+	else
+		out_printf(OC_CYAN, "      %s\n", l->text);
+	return false;
+}
+
 void dm_maps(const char *label, const void *addr, size_t len)
 {
-	uintptr_t a = (uintptr_t)addr, e = a + len;
-	char line[512];
-	FILE *f = fopen("/proc/self/maps", "re");
+	struct maps_range r = { (uintptr_t)addr, (uintptr_t)addr + len };
 
 	if (out_json()) {
 		json_obj_open(NULL);
@@ -398,19 +413,7 @@ void dm_maps(const char *label, const void *addr, size_t len)
 	} else {
 		printf("    /proc/self/maps, %s:\n", label);
 	}
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long s, t;
-
-		if (sscanf(line, "%lx-%lx", &s, &t) != 2 || t <= a || s >= e)
-			continue;
-		line[strcspn(line, "\n")] = 0;
-		if (out_json())
-			json_str(NULL, line);
-		else
-			out_printf(OC_CYAN, "      %s\n", line);
-	}
-	if (f)
-		fclose(f);
+	dm_maps_each(show_line, &r);
 	if (out_json()) {
 		json_arr_close();
 		json_obj_close();
@@ -482,16 +485,22 @@ int dm_fail(const char *what)
 
 int dm_object(uint64_t pages, uint32_t backing, int *ret)
 {
+	return dm_object_flags(pages, backing, 0, ret);
+}
+
+int dm_object_flags(uint64_t pages, uint32_t backing, uint32_t flags, int *ret)
+{
 	int fd = ml_open_device(), err;
 
 	if (fd < 0) {
 		*ret = ML_EXIT_NODEV;
 		return -1;
 	}
-	err = ml_configure(fd, pages, backing, 0);
+	err = ml_configure(fd, pages, backing, flags);
 	if (err) {
 		struct mmaplab_config cfg = {
-			.size = sizeof(cfg), .nr_pages = pages, .backing = backing,
+			.size = sizeof(cfg), .flags = flags, .nr_pages = pages,
+			.backing = backing,
 		};
 
 		*ret = ml_ioctl_failed(fd, MMAPLAB_IOC_CONFIGURE, err, &cfg);
@@ -511,7 +520,6 @@ int dm_stats(int fd, struct mmaplab_stats *st)
 int dm_child(int (*fn)(void *arg), void *arg)
 {
 	pid_t pid;
-	int status;
 
 	fflush(stdout);
 	fflush(stderr);
@@ -522,39 +530,41 @@ int dm_child(int (*fn)(void *arg), void *arg)
 	}
 	if (pid == 0)
 		_exit(fn(arg));
+	return dm_reap(pid);
+}
+
+int dm_reap(pid_t pid)
+{
+	char buf[64];
+	int status;
+
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			dm_fail("waitpid");
 			return -1;
 		}
 	}
-	if (!WIFEXITED(status)) {
-		char buf[64];
-
-		ml_fmt_wait_status(buf, sizeof(buf), status);
-		ml_err("demo: the child %s", buf);
-		return -1;
-	}
-	return WEXITSTATUS(status);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	ml_fmt_wait_status(buf, sizeof(buf), status);
+	ml_err("demo: the child %s", buf);
+	return -1;
 }
 
 /* ------------------------------------------------------------ command */
 
 static int run_demo(const struct demo *d)
 {
-	struct utsname u;
 	int ret;
 
-	if (uname(&u))
-		strcpy(u.release, "?");
 	if (out_json()) {
 		json_begin();
 		json_str("demo", d->name);
-		json_str("kernel", u.release);
+		json_str("kernel", dm_kernel_release());
 		json_arr_open("steps");
 	} else {
 		out_printf(OC_BOLD, "mmaplab demo %s", d->name);
-		printf(" (kernel %s)\n", u.release);
+		printf(" (kernel %s)\n", dm_kernel_release());
 	}
 	ret = d->run();
 	close_step();

@@ -2,7 +2,8 @@
 /*
  * demo.h - the narrated demos of "mmaplab demo" (demo.c owns the command,
  * the list of demos and the way a demo talks; one file per group of
- * demos, e.g. demo_kinds.c, owns their scenarios).
+ * demos, e.g. demo_kinds.c, owns their scenarios; demo_lib.c what these
+ * scenarios do alike).
  *
  * A demo is a function that sets up real mappings and, through the dm_*()
  * calls below, says what it is about to do (dm_step), shows what the
@@ -17,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "lib.h"
 
@@ -101,6 +104,9 @@ int dm_fail(const char *what);
  */
 int dm_object(uint64_t pages, uint32_t backing, int *ret);
 
+/* The same with the MMAPLAB_CONFIG_* @flags. */
+int dm_object_flags(uint64_t pages, uint32_t backing, uint32_t flags, int *ret);
+
 /* MMAPLAB_IOC_STATS of @fd into @st; 0 or an exit code (explained). */
 int dm_stats(int fd, struct mmaplab_stats *st);
 
@@ -109,5 +115,106 @@ int dm_stats(int fd, struct mmaplab_stats *st);
  * the child's exit status, or -1 (explained on stderr).
  */
 int dm_child(int (*fn)(void *arg), void *arg);
+
+/* Wait for child @pid: its exit status, or -1 (explained on stderr). */
+int dm_reap(pid_t pid);
+
+/*
+ * What the scenarios of several demos do alike (demo_lib.c): touching,
+ * mapping and filling memory, memfds, surviving a signal, reading
+ * /proc/self/maps and smaps.  None of it talks, but to explain a failure
+ * on stderr, so a demo's children may use it too.
+ */
+
+/* The size of a page. */
+#define PAGE	((size_t)sysconf(_SC_PAGESIZE))
+
+/* One read of the byte at @p, never merged or dropped by the compiler. */
+static inline int dm_rd(const void *p)
+{
+	return READ_ONCE(*(const unsigned char *)p);
+}
+
+/* One store of @c at @p, the same way. */
+static inline void dm_wr(void *p, unsigned char c)
+{
+	WRITE_ONCE(*(unsigned char *)p, c);
+}
+
+/*
+ * mmap() of @len bytes of @fd (-1: none) from offset 0, PROT_READ |
+ * PROT_WRITE, with @flags: the mapping or MAP_FAILED.  dm_map_at() gives
+ * address @addr, a hint or, with MAP_FIXED in @flags, the place.
+ */
+void *dm_map(size_t len, int flags, int fd);
+void *dm_map_at(void *addr, size_t len, int flags, int fd);
+
+/* munmap() of @p, unless it is NULL or MAP_FAILED. */
+void dm_unmap(void *p, size_t len);
+
+/* close() of @fd, unless it is negative. */
+void dm_close(int fd);
+
+/*
+ * Store @c + i * @inc at the start of page i of lab object @fd, for its
+ * first @pages pages, through a shared mapping made for that and unmapped
+ * again: 0, or an exit code (explained on stderr).
+ */
+int dm_fill_object(int fd, size_t pages, unsigned char c, unsigned char inc);
+
+/*
+ * A memfd named @name (close-on-exec) of @len bytes, each of its pages
+ * starting with @c + i * @inc (page i), or all holes when @c is 0: its
+ * fd, or -1 (errno set).
+ */
+int dm_memfd(const char *name, size_t len, unsigned char c, unsigned char inc);
+
+/* The byte at @off of @fd, read with pread(): -1 on failure or past EOF. */
+int dm_file_byte(int fd, off_t off);
+
+/*
+ * Read the byte at @p, surviving the SIGSEGV or SIGBUS it may raise (the
+ * guarded access of mapping.h; the signals' actions are put back after):
+ * the signal, 0 when the read went through, or -1 (explained on stderr).
+ * *@byte gets the byte or -1, *@code (when not NULL) the signal's si_code
+ * or 0.
+ */
+int dm_probe(const void *p, int *byte, int *code);
+
+/* One line of /proc/self/maps. */
+struct dm_maps_line {
+	uintptr_t start, end;
+	unsigned long inode;
+	char perms[8];
+	char dev[16];
+	char path[256];		/* "" for none */
+	char text[512];		/* the whole line, without its newline */
+};
+
+/*
+ * Call @fn(line, @arg) for each line of /proc/self/maps until it returns
+ * true; returns true when it did.
+ */
+bool dm_maps_each(bool (*fn)(const struct dm_maps_line *l, void *arg),
+		  void *arg);
+
+/* The line of the VMA that holds @addr into *@l; false (*@l zeroed) if none. */
+bool dm_maps_find(const void *addr, struct dm_maps_line *l);
+
+/* The number of VMAs (lines of /proc/self/maps) that overlap [@addr, @addr + @len). */
+int dm_nr_vmas(const void *addr, size_t len);
+
+/*
+ * The VmFlags of the VMA that holds @addr, as /proc/self/smaps has them
+ * (the flags each followed by a blank), in @buf: @buf, or NULL ("" in
+ * @buf) when there is no such VMA.
+ */
+const char *dm_vmflags(const void *addr, char *buf, size_t size);
+
+/* Does the VmFlags list @flags hold the two-letter flag @fl ("rr")? */
+bool dm_has_vmflag(const char *flags, const char *fl);
+
+/* The release of the running kernel (uname), "?" if unknown. */
+const char *dm_kernel_release(void);
 
 #endif /* MMAPLAB_DEMO_H */

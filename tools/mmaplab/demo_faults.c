@@ -9,41 +9,21 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "demo.h"
 #include "genl.h"
 
-#define PAGE	((size_t)sysconf(_SC_PAGESIZE))
-
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL	102	/* Linux 6.13 */
 #endif
-
-static int rd(const void *p)
-{
-	return READ_ONCE(*(const unsigned char *)p);
-}
-
-static void wr(void *p, unsigned char c)
-{
-	WRITE_ONCE(*(unsigned char *)p, c);
-}
-
-static void *map(size_t len, int flags, int fd)
-{
-	return mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
-}
 
 /* Minor page faults of this thread so far (getrusage). */
 static long minflt(void)
@@ -60,30 +40,8 @@ static long write_faults(void *p, unsigned char c)
 {
 	long before = minflt();
 
-	wr(p, c);
+	dm_wr(p, c);
 	return minflt() - before;
-}
-
-static char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *str_printf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	return s;
-}
-
-static const char *kernel_release(void)
-{
-	static struct utsname u;
-
-	if (!u.release[0] && uname(&u))
-		strcpy(u.release, "?");
-	return u.release;
 }
 
 /* A range command (GUARD, CLEAN) on object @fd; 0 or an exit code. */
@@ -101,144 +59,35 @@ static int obj_range(int fd, unsigned long cmd, uint32_t flags, uint64_t pgoff,
 	return 0;
 }
 
-/* A new lab object of @pages pages with write-notify: its fd, or -1. */
-static int wn_object(uint64_t pages, int *ret)
-{
-	int fd = ml_open_device(), err;
-
-	if (fd < 0) {
-		*ret = ML_EXIT_NODEV;
-		return -1;
-	}
-	err = ml_configure(fd, pages, MMAPLAB_BACKING_PAGES, MMAPLAB_CONFIG_WRITE_NOTIFY);
-	if (err) {
-		struct mmaplab_config cfg = {
-			.size = sizeof(cfg), .flags = MMAPLAB_CONFIG_WRITE_NOTIFY,
-			.nr_pages = pages, .backing = MMAPLAB_BACKING_PAGES,
-		};
-
-		*ret = ml_ioctl_failed(fd, MMAPLAB_IOC_CONFIGURE, err, &cfg);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* The page-table cells of [@p, @p + @len) as dm_grid() shows them: @want? */
+/*
+ * The page-table cells of [@p, @p + @len) as dm_grid() shows them: @want?
+ * (Never, for @want NULL: just the picture.)
+ */
 static int grid_is(const char *label, const void *p, size_t len, const char *want,
 		   bool *is)
 {
 	char *cells = NULL;
 	int ret = dm_grid(label, p, len, &cells);
 
-	*is = !ret && !strcmp(cells, want);
+	*is = !ret && want && !strcmp(cells, want);
 	free(cells);
 	return ret;
 }
 
-/* ------------------------------------------------------------ /proc maps */
-
-struct maps_line {
-	uintptr_t start, end;
-	char perms[8];
-	unsigned long inode;
-	char path[256];
-};
-
-static bool maps_parse(const char *line, struct maps_line *l)
-{
-	unsigned long s, e, off;
-	int n = 0;
-
-	memset(l, 0, sizeof(*l));
-	if (sscanf(line, "%lx-%lx %7s %lx %*s %lu %n", &s, &e, l->perms, &off,
-		   &l->inode, &n) < 5)
-		return false;
-	l->start = s;
-	l->end = e;
-	if (n > 0)
-		snprintf(l->path, sizeof(l->path), "%s", line + n);
-	l->path[strcspn(l->path, "\n")] = 0;
-	return true;
-}
-
-/* Call @fn for each line of /proc/self/maps until it returns true. */
-static bool maps_each(bool (*fn)(const struct maps_line *l, void *arg), void *arg)
-{
-	FILE *f = fopen("/proc/self/maps", "re");
-	struct maps_line l;
-	char line[512];
-	bool stop = false;
-
-	while (f && !stop && fgets(line, sizeof(line), f))
-		if (maps_parse(line, &l))
-			stop = fn(&l, arg);
-	if (f)
-		fclose(f);
-	return stop;
-}
-
-struct count_ctx {
-	uintptr_t start, end;
-	int n;
-};
-
-static bool count_line(const struct maps_line *l, void *arg)
-{
-	struct count_ctx *c = arg;
-
-	if (l->end > c->start && l->start < c->end)
-		c->n++;
-	return false;
-}
-
-/* The VMAs (lines of /proc/self/maps) that overlap [@p, @p + @len). */
-static int nr_vmas(const void *p, size_t len)
-{
-	struct count_ctx c = { (uintptr_t)p, (uintptr_t)p + len, 0 };
-
-	maps_each(count_line, &c);
-	return c.n;
-}
-
 /* ------------------------------------------------------------- SIGSEGV */
 
-static sigjmp_buf segv_env;
-static sig_atomic_t segv_code;
-
-static void on_segv(int sig, siginfo_t *si, void *uc)
-{
-	(void)sig;
-	(void)uc;
-	WRITE_ONCE(segv_code, si->si_code);
-	siglongjmp(segv_env, 1);
-}
-
 /*
- * Read the byte at @p with a SIGSEGV handler in place: 0 when the read
- * went through, else the signal's si_code (SEGV_MAPERR, SEGV_ACCERR: > 0).
+ * Read the byte at @p, surviving the SIGSEGV it may raise: 0 when the read
+ * went through, else the signal's si_code (SEGV_MAPERR, SEGV_ACCERR: > 0),
+ * or -1 (any other failure).
  */
 static int read_segv(const void *p)
 {
-	struct sigaction sa, old;
-	int ret = 0;
+	int byte, code, sig = dm_probe(p, &byte, &code);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_segv;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSEGV, &sa, &old))
-		return -1;
-	WRITE_ONCE(segv_code, 0);
-	if (!sigsetjmp(segv_env, 1)) {
-		(void)rd(p);
-	} else {
-		ret = READ_ONCE(segv_code);
-		if (ret <= 0)
-			ret = 1;
-	}
-	sigaction(SIGSEGV, &old, NULL);
-	return ret;
+	if (sig != SIGSEGV)
+		return sig ? -1 : 0;
+	return code > 0 ? code : 1;
 }
 
 static const char *segv_name(int code)
@@ -275,13 +124,6 @@ struct evs {
 	bool lost;
 };
 
-/* Open the socket: 0 or an exit code (explained). */
-static int ev_open(struct evs *e)
-{
-	memset(e, 0, sizeof(*e));
-	return ml_genl_open(&e->g);
-}
-
 /* Follow the object open on @fd; 0 or an exit code (explained). */
 static int ev_follow(struct evs *e, int fd)
 {
@@ -295,9 +137,37 @@ static int ev_follow(struct evs *e, int fd)
 	return ML_EXIT_FAIL;
 }
 
-static void ev_close(struct evs *e)
+/* The end of a subscription (NULL: none); says so if events were lost. */
+static void ev_free(struct evs *e)
 {
+	if (!e)
+		return;
+	if (e->lost)
+		ml_err("demo: some events were lost (receive buffer full)");
 	ml_genl_close(&e->g);
+	free(e);
+}
+
+/*
+ * A subscription that follows the object open on @fd: NULL on failure
+ * (explained), with *@ret set to the exit code.
+ */
+static struct evs *ev_new(int fd, int *ret)
+{
+	struct evs *e = xmalloc(sizeof(*e));
+
+	memset(e, 0, sizeof(*e));
+	*ret = ml_genl_open(&e->g);
+	if (*ret) {
+		free(e);
+		return NULL;
+	}
+	*ret = ev_follow(e, fd);
+	if (*ret) {
+		ev_free(e);
+		return NULL;
+	}
+	return e;
 }
 
 static void ev_drop(const struct ml_event *ev, void *arg)
@@ -360,7 +230,7 @@ static char *ev_line(const struct evs *e, const struct ev_rec *r)
 	ev_pages(e, r->vma_start, r->vma_end, vma, sizeof(vma));
 	switch (r->event) {
 	case MMAPLAB_EV_FAULT:
-		return str_printf("fault         object page %llu, %s access on a %s mapping: %s%s",
+		return xasprintf("fault         object page %llu, %s access on a %s mapping: %s%s",
 				 (unsigned long long)r->pgoff,
 				 r->flags & MMAPLAB_FAULT_WRITE ? "write" : "read",
 				 r->flags & MMAPLAB_FAULT_SHARED ? "shared" : "private",
@@ -368,31 +238,31 @@ static char *ev_line(const struct evs *e, const struct ev_rec *r)
 				 r->allocated ? " (allocated)" : "");
 	case MMAPLAB_EV_PAGE_MKWRITE:
 	case MMAPLAB_EV_PFN_MKWRITE:
-		return str_printf("%-13s object page %llu: first write to a clean page",
+		return xasprintf("%-13s object page %llu: first write to a clean page",
 				 ml_event_name(r->event), (unsigned long long)r->pgoff);
 	case MMAPLAB_EV_MAY_SPLIT:
 		ev_pages(e, r->addr, r->addr + PAGE, at, sizeof(at));
-		return str_printf("may_split     the VMA of %s, to be cut before %s", vma, at);
+		return xasprintf("may_split     the VMA of %s, to be cut before %s", vma, at);
 	case MMAPLAB_EV_OPEN:
-		return str_printf("open          a new VMA: %s", vma);
+		return xasprintf("open          a new VMA: %s", vma);
 	case MMAPLAB_EV_CLOSE:
-		return str_printf("close         the VMA of %s goes", vma);
+		return xasprintf("close         the VMA of %s goes", vma);
 	case MMAPLAB_EV_MMAP:
-		return str_printf("mmap          a new VMA: %s", vma);
+		return xasprintf("mmap          a new VMA: %s", vma);
 	case MMAPLAB_EV_MPROTECT:
 		ev_pages(e, r->addr, r->end, at, sizeof(at));
-		return str_printf("mprotect      %s of the VMA of %s become %c%c%c", at, vma,
+		return xasprintf("mprotect      %s of the VMA of %s become %c%c%c", at, vma,
 				 r->prot & PROT_READ ? 'r' : '-',
 				 r->prot & PROT_WRITE ? 'w' : '-',
 				 r->prot & PROT_EXEC ? 'x' : '-');
 	case MMAPLAB_EV_GUARD:
 	case MMAPLAB_EV_CLEAN:
-		return str_printf("%-13s object pages %llu+%llu, result %llu",
+		return xasprintf("%-13s object pages %llu+%llu, result %llu",
 				 ml_event_name(r->event), (unsigned long long)r->pgoff,
 				 (unsigned long long)r->nr_pages,
 				 (unsigned long long)r->result);
 	default:
-		return str_printf("%s", ml_event_name(r->event));
+		return xasprintf("%s", ml_event_name(r->event));
 	}
 }
 
@@ -464,18 +334,80 @@ static bool delta_is(const struct mmaplab_stats *b, const struct mmaplab_stats *
 	       a->page_mkwrites - b->page_mkwrites == d.mkwrite;
 }
 
+/* One lab object that a step watches: its counters around an access, its events. */
+struct watch {
+	struct evs *e;			/* the events of the objects followed */
+	int fd;
+	const char *label;		/* the object's, for dm_counters() */
+	struct mmaplab_stats b, a;	/* its counters before and after */
+};
+
+/*
+ * Before a step's change: forget the events so far, and take the counters
+ * before it now (@fresh) or as they were after the last change.  0 or an
+ * exit code.
+ */
+static int watch_begin(struct watch *w, bool fresh)
+{
+	ev_flush(w->e);
+	if (!fresh) {
+		w->b = w->a;
+		return 0;
+	}
+	return dm_stats(w->fd, &w->b);
+}
+
+/* After the change: the counters after it.  0 or an exit code. */
+static int watch_end(struct watch *w)
+{
+	return dm_stats(w->fd, &w->a);
+}
+
+/* Show the counters that the change moved, and the events it caused. */
+static void watch_show(struct watch *w)
+{
+	dm_counters(w->label, &w->b, &w->a);
+	ev_show(w->e);
+}
+
+/*
+ * The change of a step that is an access: a read of the byte at @p (@c
+ * < 0), or a store of @c there whose page faults (of this thread) go to
+ * *@flt and are said (when @flt is not NULL).  Shows what it did as
+ * watch_show().  0 or an exit code.
+ */
+static int watch_access(struct watch *w, unsigned char *p, int c, long *flt)
+{
+	long n = 0;
+	int ret;
+
+	if (c < 0)
+		(void)dm_rd(p);
+	else
+		n = write_faults(p, c);
+	ret = watch_end(w);
+	if (ret)
+		return ret;
+	if (flt) {
+		*flt = n;
+		dm_say("page faults of this thread during the store: %ld", n);
+	}
+	watch_show(w);
+	return 0;
+}
+
 /* ------------------------------------------------------------- guards */
 
 struct lib_gap {
 	char path[256];
 	uintptr_t start, end;	/* all the lines of that file, around the gap */
 	bool found;
-	struct maps_line prev;
+	struct dm_maps_line prev;
 	bool prev_gap;		/* prev: a ---p line right after one of its file */
 };
 
 /* A "---p" line of a file between two other lines of the same file. */
-static bool find_gap(const struct maps_line *l, void *arg)
+static bool find_gap(const struct dm_maps_line *l, void *arg)
 {
 	struct lib_gap *g = arg;
 	bool same = g->prev.path[0] == '/' && !strcmp(l->path, g->prev.path);
@@ -516,11 +448,11 @@ static void *thr_main(void *arg)
 
 struct stack_ctx {
 	uintptr_t sp;
-	struct maps_line stack, below;
+	struct dm_maps_line stack, below;
 	bool got_stack, got_below;
 };
 
-static bool find_stack(const struct maps_line *l, void *arg)
+static bool find_stack(const struct dm_maps_line *l, void *arg)
 {
 	struct stack_ctx *c = arg;
 
@@ -558,7 +490,7 @@ static int guards_thread(void)
 	}
 	pthread_barrier_wait(&t.bar);
 	c.sp = t.sp;
-	maps_each(find_stack, &c);
+	dm_maps_each(find_stack, &c);
 	ok = c.got_stack && c.got_below && c.below.end == c.stack.start &&
 	     !strcmp(c.below.perms, "---p") && !c.below.inode;
 	if (c.got_stack)
@@ -575,38 +507,63 @@ static int guards_thread(void)
 	return 0;
 }
 
-/* A 3-page lab object, mapped shared at *@p, every page written. */
-static int guards_object(int *fd, unsigned char **p)
+/* One of the three lab objects of "guards", and what reading its page 1 did. */
+struct guarded {
+	int fd;
+	unsigned char *p;		/* its 3 pages, mapped shared */
+	struct mmaplab_stats b, a;	/* its counters before and after */
+	int sig;			/* read_segv() of page 1 */
+	int vmas;			/* the VMAs of the mapping after it */
+	bool cells;			/* the page table was as wanted */
+};
+
+#define GUARDED_INIT	{ .fd = -1, .p = MAP_FAILED }
+
+/* A 3-page lab object, mapped shared at g->p, every page written. */
+static int guards_object(struct guarded *g)
 {
 	int ret = ML_EXIT_OK;
 
-	*p = MAP_FAILED;
-	*fd = dm_object(3, MMAPLAB_BACKING_PAGES, &ret);
-	if (*fd < 0)
+	g->fd = dm_object(3, MMAPLAB_BACKING_PAGES, &ret);
+	if (g->fd < 0)
 		return ret;
-	*p = map(3 * PAGE, MAP_SHARED, *fd);
-	if (*p == MAP_FAILED)
+	g->p = dm_map(3 * PAGE, MAP_SHARED, g->fd);
+	if (g->p == MAP_FAILED)
 		return dm_fail("mmap");
 	for (int i = 0; i < 3; i++)
-		wr(*p + i * PAGE, 'A' + i);
+		dm_wr(g->p + i * PAGE, 'A' + i);
 	return 0;
 }
 
-static void guards_put(int fd, unsigned char *p)
+/*
+ * Read page 1 of @g, which the caller guarded after it took g->b, and
+ * show what came of it: the signal, the lines of maps, the page table
+ * (its cells compared with @want, when not NULL) and the counters that
+ * changed.  0 or an exit code.
+ */
+static int guards_read(struct guarded *g, const char *want)
 {
-	if (p != MAP_FAILED)
-		munmap(p, 3 * PAGE);
-	if (fd >= 0)
-		close(fd);
+	int ret;
+
+	g->sig = read_segv(g->p + PAGE);
+	ret = dm_stats(g->fd, &g->a);
+	if (ret)
+		return ret;
+	g->vmas = dm_nr_vmas(g->p, 3 * PAGE);
+	dm_say("reading page 1: %s", segv_name(g->sig));
+	dm_maps("the mapping", g->p, 3 * PAGE);
+	ret = grid_is("the mapping", g->p, 3 * PAGE, want, &g->cells);
+	if (ret)
+		return ret;
+	dm_counters("the object", &g->b, &g->a);
+	return 0;
 }
 
 int demo_guards(void)
 {
+	struct guarded g[3] = { GUARDED_INIT, GUARDED_INIT, GUARDED_INIT };
 	struct lib_gap gap = { 0 };
-	struct mmaplab_stats b, a;
-	unsigned char *p[3] = { MAP_FAILED, MAP_FAILED, MAP_FAILED };
-	int fd[3] = { -1, -1, -1 }, ret, sig, guard_sig, vmas, err;
-	bool cells;
+	int ret, err;
 	char why[256];
 
 	dm_step("PROT_NONE gaps in this very process",
@@ -615,7 +572,7 @@ int demo_guards(void)
 		"segments leave a hole, the stretch stays behind as PROT_NONE (---p):\n"
 		"nothing else can be mapped into the library, and a stray pointer\n"
 		"into the hole faults.");
-	maps_each(find_gap, &gap);
+	dm_maps_each(find_gap, &gap);
 	if (gap.found) {
 		dm_maps(gap.path, (void *)gap.start, gap.end - gap.start);
 		dm_claim("library_has_prot_none_gap", true,
@@ -641,62 +598,47 @@ int demo_guards(void)
 		"object's page 1 as a guard and removes its entries; an access faults,\n"
 		"and the module answers the fault with SIGSEGV.  The VMA stays whole.");
 	for (int i = 0; i < 3; i++) {
-		ret = guards_object(&fd[i], &p[i]);
+		ret = guards_object(&g[i]);
 		if (ret)
 			goto out;
 	}
-	ret = dm_stats(fd[0], &b);
+	ret = dm_stats(g[0].fd, &g[0].b);
 	if (!ret)
-		ret = obj_range(fd[0], MMAPLAB_IOC_GUARD, MMAPLAB_GUARD_INSTALL, 1, 1, NULL);
+		ret = obj_range(g[0].fd, MMAPLAB_IOC_GUARD, MMAPLAB_GUARD_INSTALL, 1, 1, NULL);
+	if (!ret)
+		ret = guards_read(&g[0], NULL);
 	if (ret)
 		goto out;
-	sig = read_segv(p[0] + PAGE);
-	ret = dm_stats(fd[0], &a);
-	if (ret)
-		goto out;
-	vmas = nr_vmas(p[0], 3 * PAGE);
-	dm_say("reading page 1: %s", segv_name(sig));
-	dm_maps("the mapping", p[0], 3 * PAGE);
-	ret = dm_grid("the mapping", p[0], 3 * PAGE, NULL);
-	if (ret)
-		goto out;
-	dm_counters("the object", &b, &a);
-	dm_claim("module_guard_sigsegv", sig > 0, "the read of the guard page raised SIGSEGV");
+	dm_claim("module_guard_sigsegv", g[0].sig > 0,
+		 "the read of the guard page raised SIGSEGV");
 	dm_claim("module_guard_counted",
-		 a.faults_sigsegv == b.faults_sigsegv + 1 && a.faults == b.faults + 1,
+		 g[0].a.faults_sigsegv == g[0].b.faults_sigsegv + 1 &&
+		 g[0].a.faults == g[0].b.faults + 1,
 		 "the module saw the fault and answered it (faults_sigsegv +1)");
-	dm_claim("module_guard_one_vma", vmas == 1, "the mapping is still one VMA");
-	guard_sig = sig;
+	dm_claim("module_guard_one_vma", g[0].vmas == 1, "the mapping is still one VMA");
 
 	dm_step("The same with mprotect(PROT_NONE)",
 		"The second object: mprotect() makes page 1 of this mapping PROT_NONE.\n"
 		"The protection belongs to the VMA, so the VMA is cut in three; an\n"
 		"access is refused by the kernel before any fault handler runs.");
-	ret = dm_stats(fd[1], &b);
+	ret = dm_stats(g[1].fd, &g[1].b);
 	if (ret)
 		goto out;
-	if (mprotect(p[1] + PAGE, PAGE, PROT_NONE)) {
+	if (mprotect(g[1].p + PAGE, PAGE, PROT_NONE)) {
 		ret = dm_fail("mprotect");
 		goto out;
 	}
-	sig = read_segv(p[1] + PAGE);
-	ret = dm_stats(fd[1], &a);
+	ret = guards_read(&g[1], NULL);
 	if (ret)
 		goto out;
-	vmas = nr_vmas(p[1], 3 * PAGE);
-	dm_say("reading page 1: %s", segv_name(sig));
-	dm_maps("the mapping", p[1], 3 * PAGE);
-	ret = dm_grid("the mapping", p[1], 3 * PAGE, NULL);
-	if (ret)
-		goto out;
-	dm_counters("the object", &b, &a);
-	dm_claim("mprotect_guard_sigsegv", sig > 0, "the read of page 1 raised SIGSEGV");
-	dm_claim("mprotect_guard_not_seen_by_module", a.faults == b.faults,
+	dm_claim("mprotect_guard_sigsegv", g[1].sig > 0, "the read of page 1 raised SIGSEGV");
+	dm_claim("mprotect_guard_not_seen_by_module", g[1].a.faults == g[1].b.faults,
 		 "the module's fault handler was not called");
 	dm_claim("mprotect_splits_in_three",
-		 vmas == 3 && a.may_splits == b.may_splits + 2 && a.vma_opens == b.vma_opens + 2,
+		 g[1].vmas == 3 && g[1].a.may_splits == g[1].b.may_splits + 2 &&
+		 g[1].a.vma_opens == g[1].b.vma_opens + 2,
 		 "the mapping became three VMAs (the module saw 2 splits, 2 opens)");
-	dm_claim("segv_codes_differ", guard_sig == SEGV_MAPERR && sig == SEGV_ACCERR,
+	dm_claim("segv_codes_differ", g[0].sig == SEGV_MAPERR && g[1].sig == SEGV_ACCERR,
 		 "the guard's SIGSEGV says SEGV_MAPERR, PROT_NONE's says SEGV_ACCERR");
 
 	dm_step("The same with madvise(MADV_GUARD_INSTALL)",
@@ -704,14 +646,14 @@ int demo_guards(void)
 		"anonymous memory, 6.15 for file mappings) put a guard marker in the\n"
 		"page table.  The VMA stays whole, and the marker answers an access\n"
 		"with SIGSEGV before the module could be asked.");
-	ret = dm_stats(fd[2], &b);
+	ret = dm_stats(g[2].fd, &g[2].b);
 	if (ret)
 		goto out;
-	err = madvise(p[2] + PAGE, PAGE, MADV_GUARD_INSTALL) ? errno : 0;
+	err = madvise(g[2].p + PAGE, PAGE, MADV_GUARD_INSTALL) ? errno : 0;
 	if (err) {
 		snprintf(why, sizeof(why),
 			 "kernel %s refuses MADV_GUARD_INSTALL on a file mapping (%s): guard regions cover file mappings from Linux 6.15",
-			 kernel_release(), strerror(err));
+			 dm_kernel_release(), strerror(err));
 		dm_say("madvise(MADV_GUARD_INSTALL): %s", strerror(err));
 		dm_skip("madv_guard_sigsegv", "the read of page 1 raised SIGSEGV", why);
 		dm_skip("madv_guard_not_seen_by_module",
@@ -719,22 +661,14 @@ int demo_guards(void)
 		dm_skip("madv_guard_one_vma", "the mapping is still one VMA", why);
 		dm_skip("madv_guard_marker", "page 1's entry is a guard marker (G)", why);
 	} else {
-		sig = read_segv(p[2] + PAGE);
-		ret = dm_stats(fd[2], &a);
+		ret = guards_read(&g[2], "DGD");
 		if (ret)
 			goto out;
-		vmas = nr_vmas(p[2], 3 * PAGE);
-		dm_say("reading page 1: %s", segv_name(sig));
-		dm_maps("the mapping", p[2], 3 * PAGE);
-		ret = grid_is("the mapping", p[2], 3 * PAGE, "DGD", &cells);
-		if (ret)
-			goto out;
-		dm_counters("the object", &b, &a);
-		dm_claim("madv_guard_sigsegv", sig > 0, "the read of page 1 raised SIGSEGV");
-		dm_claim("madv_guard_not_seen_by_module", a.faults == b.faults,
+		dm_claim("madv_guard_sigsegv", g[2].sig > 0, "the read of page 1 raised SIGSEGV");
+		dm_claim("madv_guard_not_seen_by_module", g[2].a.faults == g[2].b.faults,
 			 "the module's fault handler was not called");
-		dm_claim("madv_guard_one_vma", vmas == 1, "the mapping is still one VMA");
-		dm_claim("madv_guard_marker", cells, "page 1's entry is a guard marker (G)");
+		dm_claim("madv_guard_one_vma", g[2].vmas == 1, "the mapping is still one VMA");
+		dm_claim("madv_guard_marker", g[2].cells, "page 1's entry is a guard marker (G)");
 	}
 
 	dm_lesson("A PROT_NONE gap is a VMA of its own (---p): the loader and pthreads\n"
@@ -743,8 +677,10 @@ int demo_guards(void)
 		  "(MADV_GUARD_INSTALL) keeps the VMA whole and is answered at fault time.");
 	ret = ML_EXIT_OK;
 out:
-	for (int i = 0; i < 3; i++)
-		guards_put(fd[i], p[i]);
+	for (int i = 0; i < 3; i++) {
+		dm_unmap(g[i].p, 3 * PAGE);
+		dm_close(g[i].fd);
+	}
 	return ret;
 }
 
@@ -752,10 +688,11 @@ out:
 
 int demo_fault_kinds(void)
 {
-	struct mmaplab_stats b, a, wb, wa;
+	struct watch o = { .label = "the object" };
+	struct watch wn = { .label = "the write-notify object", .fd = -1 };
 	unsigned char *p = MAP_FAILED, *s = MAP_FAILED, *w = MAP_FAILED;
-	int fd, wfd = -1, ret = ML_EXIT_OK;
-	struct evs *e = xmalloc(sizeof(*e));
+	struct evs *e = NULL;
+	int ret = ML_EXIT_OK;
 	long flt;
 	bool cells;
 
@@ -766,25 +703,23 @@ int demo_fault_kinds(void)
 		"do).  This process subscribes to both objects' events over generic\n"
 		"netlink: each step shows the module's counters that changed and the\n"
 		"events it sent.");
-	fd = dm_object(3, MMAPLAB_BACKING_PAGES, &ret);
-	if (fd < 0) {
-		free(e);
+	o.fd = dm_object(3, MMAPLAB_BACKING_PAGES, &ret);
+	if (o.fd < 0)
 		return ret;
-	}
-	wfd = wn_object(1, &ret);
-	if (wfd < 0)
-		goto out0;
-	ret = ev_open(e);
-	if (ret)
-		goto out0;
-	ret = ev_follow(e, fd);
-	if (!ret)
-		ret = ev_follow(e, wfd);
+	wn.fd = dm_object_flags(1, MMAPLAB_BACKING_PAGES, MMAPLAB_CONFIG_WRITE_NOTIFY, &ret);
+	if (wn.fd < 0)
+		goto out;
+	e = ev_new(o.fd, &ret);
+	if (!e)
+		goto out;
+	ret = ev_follow(e, wn.fd);
 	if (ret)
 		goto out;
-	p = map(3 * PAGE, MAP_PRIVATE, fd);
-	s = map(3 * PAGE, MAP_SHARED, fd);
-	w = map(PAGE, MAP_SHARED, wfd);
+	o.e = e;
+	wn.e = e;
+	p = dm_map(3 * PAGE, MAP_PRIVATE, o.fd);
+	s = dm_map(3 * PAGE, MAP_SHARED, o.fd);
+	w = dm_map(PAGE, MAP_SHARED, wn.fd);
 	if (p == MAP_FAILED || s == MAP_FAILED || w == MAP_FAILED) {
 		ret = dm_fail("mmap");
 		goto out;
@@ -796,97 +731,70 @@ int demo_fault_kinds(void)
 	dm_step("Read fault: read page 0 of the private mapping",
 		"No entry: the CPU faults, the kernel finds a file VMA and calls the\n"
 		"module's ->fault, which makes the page; the kernel maps it read-only.");
-	ev_flush(e);
-	ret = dm_stats(fd, &b);
-	if (ret)
-		goto out;
-	(void)rd(p);
-	ret = dm_stats(fd, &a);
-	if (ret)
-		goto out;
-	dm_counters("the object", &b, &a);
-	ev_show(e);
-	ret = dm_grid("the private mapping", p, 3 * PAGE, NULL);
+	ret = watch_begin(&o, true);
+	if (!ret)
+		ret = watch_access(&o, p, -1, NULL);
+	if (!ret)
+		ret = dm_grid("the private mapping", p, 3 * PAGE, NULL);
 	if (ret)
 		goto out;
 	dm_claim("read_fault",
 		 ev_one_fault(e, 0, false, false, MMAPLAB_FAULT_OUTCOME_NEW) &&
-		 delta_is(&b, &a, (struct fault_delta){ .faults = 1, .read = 1 }),
+		 delta_is(&o.b, &o.a, (struct fault_delta){ .faults = 1, .read = 1 }),
 		 "one event: a read fault of page 0 (faults_read +1, nothing else)");
 
 	dm_step("COW fault: write page 1 of the private mapping, never touched",
 		"A write fault on a private mapping: the module hands over the file's\n"
 		"page and the kernel maps a copy of it (anonymous, this process's own).");
-	ev_flush(e);
-	b = a;
-	wr(p + PAGE, 'P');
-	ret = dm_stats(fd, &a);
-	if (ret)
-		goto out;
-	dm_counters("the object", &b, &a);
-	ev_show(e);
-	ret = dm_grid("the private mapping", p, 3 * PAGE, NULL);
+	watch_begin(&o, false);
+	ret = watch_access(&o, p + PAGE, 'P', NULL);
+	if (!ret)
+		ret = dm_grid("the private mapping", p, 3 * PAGE, NULL);
 	if (ret)
 		goto out;
 	dm_claim("cow_fault",
 		 ev_one_fault(e, 1, true, false, MMAPLAB_FAULT_OUTCOME_COW) &&
-		 delta_is(&b, &a, (struct fault_delta){ .faults = 1, .write = 1, .cow = 1 }),
+		 delta_is(&o.b, &o.a, (struct fault_delta){ .faults = 1, .write = 1, .cow = 1 }),
 		 "one event: a copy-on-write fault of page 1 (faults_cow +1)");
 
 	dm_step("Shared fault: write page 2 of the shared mapping, never touched",
 		"A write fault on a shared mapping: the file's own page is mapped,\n"
 		"writable, and the store lands in it.");
-	ev_flush(e);
-	b = a;
-	wr(s + 2 * PAGE, 'S');
-	ret = dm_stats(fd, &a);
-	if (ret)
-		goto out;
-	dm_counters("the object", &b, &a);
-	ev_show(e);
-	ret = dm_grid("the shared mapping", s, 3 * PAGE, NULL);
+	watch_begin(&o, false);
+	ret = watch_access(&o, s + 2 * PAGE, 'S', NULL);
+	if (!ret)
+		ret = dm_grid("the shared mapping", s, 3 * PAGE, NULL);
 	if (ret)
 		goto out;
 	dm_claim("shared_fault",
 		 ev_one_fault(e, 2, true, true, MMAPLAB_FAULT_OUTCOME_NEW) &&
-		 delta_is(&b, &a, (struct fault_delta){ .faults = 1, .write = 1, .shared = 1 }),
+		 delta_is(&o.b, &o.a, (struct fault_delta){ .faults = 1, .write = 1, .shared = 1 }),
 		 "one event: a shared write fault of page 2 (faults_shared +1)");
 
 	dm_step("Write-protect fault, private: write page 0, which step 2 mapped read-only",
 		"The entry is there but read-only: the CPU faults, and the kernel\n"
 		"copies the page by itself; the module is not asked.  getrusage()\n"
 		"counts the fault all the same.");
-	ev_flush(e);
-	b = a;
-	flt = write_faults(p, 'P');
-	ret = dm_stats(fd, &a);
-	if (ret)
-		goto out;
-	dm_say("page faults of this thread during the store: %ld", flt);
-	dm_counters("the object", &b, &a);
-	ev_show(e);
-	ret = grid_is("the private mapping", p, 3 * PAGE, "CC.", &cells);
+	watch_begin(&o, false);
+	ret = watch_access(&o, p, 'P', &flt);
+	if (!ret)
+		ret = grid_is("the private mapping", p, 3 * PAGE, "CC.", &cells);
 	if (ret)
 		goto out;
 	dm_claim("private_wp_fault_silent",
-		 flt >= 1 && e->n == 0 && delta_is(&b, &a, (struct fault_delta){ 0 }) && cells,
+		 flt >= 1 && e->n == 0 && delta_is(&o.b, &o.a, (struct fault_delta){ 0 }) &&
+		 cells,
 		 "the kernel took a fault and copied page 0, with no event and no counter");
 
 	dm_step("Write-protect fault, shared, with write-notify: read, then write",
 		"The write-notify object's page 0 is read first: the module's ->fault\n"
 		"makes it, and the kernel maps it read-only although the mapping is\n"
 		"writable, because the module wants to hear of the first write.");
-	ev_flush(e);
-	ret = dm_stats(wfd, &wb);
-	if (ret)
-		goto out;
-	(void)rd(w);
-	ret = dm_stats(wfd, &wa);
-	if (ret)
-		goto out;
-	dm_counters("the write-notify object", &wb, &wa);
-	ev_show(e);
-	ret = grid_is("the write-notify mapping", w, PAGE, "r", &cells);
+	ret = watch_begin(&wn, true);
+	if (!ret)
+		ret = watch_access(&wn, w, -1, NULL);
+	if (!ret)
+		ret = grid_is("the write-notify mapping", w, PAGE, "r", &cells);
 	if (ret)
 		goto out;
 	dm_claim("write_notify_maps_readonly",
@@ -894,22 +802,16 @@ int demo_fault_kinds(void)
 		 "one event: a shared read fault; the page is mapped read-only");
 	dm_say("Now the write: the entry is read-only, the CPU faults, and the kernel\n"
 	       "calls ->page_mkwrite before it makes the entry writable.");
-	ev_flush(e);
-	wb = wa;
-	flt = write_faults(w, 'W');
-	ret = dm_stats(wfd, &wa);
-	if (ret)
-		goto out;
-	dm_say("page faults of this thread during the store: %ld", flt);
-	dm_counters("the write-notify object", &wb, &wa);
-	ev_show(e);
-	ret = grid_is("the write-notify mapping", w, PAGE, "D", &cells);
+	watch_begin(&wn, false);
+	ret = watch_access(&wn, w, 'W', &flt);
+	if (!ret)
+		ret = grid_is("the write-notify mapping", w, PAGE, "D", &cells);
 	if (ret)
 		goto out;
 	dm_claim("shared_wp_fault_mkwrite",
 		 flt >= 1 && e->n == 1 && ev_count(e, MMAPLAB_EV_PAGE_MKWRITE) == 1 &&
 		 e->ev[0].pgoff == 0 &&
-		 delta_is(&wb, &wa, (struct fault_delta){ .mkwrite = 1 }) && cells,
+		 delta_is(&wn.b, &wn.a, (struct fault_delta){ .mkwrite = 1 }) && cells,
 		 "one event: page_mkwrite of page 0, and no ->fault (page_mkwrites +1)");
 
 	dm_lesson("A fault is a read, a first write to a private page (copy-on-write),\n"
@@ -918,20 +820,12 @@ int demo_fault_kinds(void)
 		  "shared mapping with write-notify (->page_mkwrite): a private copy is\n"
 		  "the kernel's business alone.");
 out:
-	if (e->lost)
-		ml_err("demo: some events were lost (receive buffer full)");
-	if (w != MAP_FAILED)
-		munmap(w, PAGE);
-	if (s != MAP_FAILED)
-		munmap(s, 3 * PAGE);
-	if (p != MAP_FAILED)
-		munmap(p, 3 * PAGE);
-	ev_close(e);
-out0:
-	free(e);
-	if (wfd >= 0)
-		close(wfd);
-	close(fd);
+	dm_unmap(w, PAGE);
+	dm_unmap(s, 3 * PAGE);
+	dm_unmap(p, 3 * PAGE);
+	ev_free(e);
+	dm_close(wn.fd);
+	close(o.fd);
 	return ret;
 }
 
@@ -939,10 +833,10 @@ out0:
 
 int demo_mkwrite(void)
 {
-	struct mmaplab_stats b, a;
+	struct watch o = { .label = "the object" };
 	unsigned char *p = MAP_FAILED, *m = MAP_FAILED;
-	int fd, mfd = -1, ret = ML_EXIT_OK;
-	struct evs *e = xmalloc(sizeof(*e));
+	int mfd = -1, ret = ML_EXIT_OK;
+	struct evs *e = NULL;
 	uint64_t cleaned = 0;
 	long flt, rflt;
 	bool cells;
@@ -952,25 +846,21 @@ int demo_mkwrite(void)
 		"module's ->page_mkwrite, the callback a filesystem uses to hear of\n"
 		"the first write to a clean page.  Map it shared, follow its events,\n"
 		"and read page 0: the page is mapped read-only.");
-	fd = wn_object(2, &ret);
-	if (fd < 0) {
-		free(e);
+	o.fd = dm_object_flags(2, MMAPLAB_BACKING_PAGES, MMAPLAB_CONFIG_WRITE_NOTIFY, &ret);
+	if (o.fd < 0)
 		return ret;
-	}
-	ret = ev_open(e);
-	if (ret)
-		goto out0;
-	ret = ev_follow(e, fd);
-	if (ret)
+	e = ev_new(o.fd, &ret);
+	if (!e)
 		goto out;
-	p = map(2 * PAGE, MAP_SHARED, fd);
+	o.e = e;
+	p = dm_map(2 * PAGE, MAP_SHARED, o.fd);
 	if (p == MAP_FAILED) {
 		ret = dm_fail("mmap");
 		goto out;
 	}
 	dm_maps("the mapping", p, 2 * PAGE);
 	ev_flush(e);
-	(void)rd(p);
+	(void)dm_rd(p);
 	ev_show(e);
 	ret = dm_grid("the mapping", p, 2 * PAGE, NULL);
 	if (ret)
@@ -980,39 +870,27 @@ int demo_mkwrite(void)
 		"The entry is read-only: the write faults, the kernel calls\n"
 		"->page_mkwrite, the module notes the page dirty, and the kernel makes\n"
 		"the entry writable (and dirty).");
-	ev_flush(e);
-	ret = dm_stats(fd, &b);
-	if (ret)
-		goto out;
-	flt = write_faults(p, '1');
-	ret = dm_stats(fd, &a);
-	if (ret)
-		goto out;
-	dm_say("page faults of this thread during the store: %ld", flt);
-	dm_counters("the object", &b, &a);
-	ev_show(e);
-	ret = grid_is("the mapping", p, 2 * PAGE, "D.", &cells);
+	ret = watch_begin(&o, true);
+	if (!ret)
+		ret = watch_access(&o, p, '1', &flt);
+	if (!ret)
+		ret = grid_is("the mapping", p, 2 * PAGE, "D.", &cells);
 	if (ret)
 		goto out;
 	dm_claim("first_write_notified",
 		 flt >= 1 && e->n == 1 && ev_count(e, MMAPLAB_EV_PAGE_MKWRITE) == 1 &&
-		 a.page_mkwrites == b.page_mkwrites + 1 && a.pages_dirty == b.pages_dirty + 1 &&
-		 cells,
+		 o.a.page_mkwrites == o.b.page_mkwrites + 1 &&
+		 o.a.pages_dirty == o.b.pages_dirty + 1 && cells,
 		 "the first write called ->page_mkwrite (page_mkwrites +1, pages_dirty +1)");
 
 	dm_step("A second write to page 0",
 		"The entry is writable now: the store goes straight to memory.");
-	ev_flush(e);
-	b = a;
-	flt = write_faults(p, '2');
-	ret = dm_stats(fd, &a);
+	watch_begin(&o, false);
+	ret = watch_access(&o, p, '2', &flt);
 	if (ret)
 		goto out;
-	dm_say("page faults of this thread during the store: %ld", flt);
-	dm_counters("the object", &b, &a);
-	ev_show(e);
 	dm_claim("second_write_silent",
-		 flt == 0 && e->n == 0 && a.page_mkwrites == b.page_mkwrites,
+		 flt == 0 && e->n == 0 && o.a.page_mkwrites == o.b.page_mkwrites,
 		 "the second write made no fault and no call into the module");
 
 	dm_step("msync(MS_SYNC), then write again",
@@ -1020,33 +898,26 @@ int demo_mkwrite(void)
 		"write-protects the page again before it writes it out, so the next\n"
 		"write is notified.  This object has nothing to write back (its fsync\n"
 		"does nothing), so its entries stay as they are.");
-	ev_flush(e);
-	b = a;
+	watch_begin(&o, false);
 	if (msync(p, 2 * PAGE, MS_SYNC)) {
 		ret = dm_fail("msync");
 		goto out;
 	}
-	flt = write_faults(p, '3');
-	ret = dm_stats(fd, &a);
-	if (ret)
-		goto out;
-	dm_say("page faults of this thread during the store: %ld", flt);
-	dm_counters("the object", &b, &a);
-	ev_show(e);
-	ret = grid_is("the mapping", p, 2 * PAGE, "D.", &cells);
+	ret = watch_access(&o, p, '3', &flt);
+	if (!ret)
+		ret = grid_is("the mapping", p, 2 * PAGE, "D.", &cells);
 	if (ret)
 		goto out;
 	dm_claim("msync_leaves_page_writable",
-		 flt == 0 && e->n == 0 && a.page_mkwrites == b.page_mkwrites && cells,
+		 flt == 0 && e->n == 0 && o.a.page_mkwrites == o.b.page_mkwrites && cells,
 		 "after msync() the write was not notified: the page stayed writable");
 
 	dm_step("Clean the object (MMAPLAB_IOC_CLEAN), then write again",
 		"CLEAN does what writeback does to a page: marks it clean and takes\n"
 		"away the write permission, here by removing the page's entries.  The\n"
 		"next write faults the page in again, and is notified again.");
-	ev_flush(e);
-	b = a;
-	ret = obj_range(fd, MMAPLAB_IOC_CLEAN, 0, 0, 0, &cleaned);
+	watch_begin(&o, false);
+	ret = obj_range(o.fd, MMAPLAB_IOC_CLEAN, 0, 0, 0, &cleaned);
 	if (ret)
 		goto out;
 	dm_say("MMAPLAB_IOC_CLEAN: %llu page(s) were dirty", (unsigned long long)cleaned);
@@ -1055,21 +926,16 @@ int demo_mkwrite(void)
 	if (ret)
 		goto out;
 	ev_flush(e);
-	flt = write_faults(p, '4');
-	ret = dm_stats(fd, &a);
-	if (ret)
-		goto out;
-	dm_say("page faults of this thread during the store: %ld", flt);
-	dm_counters("the object", &b, &a);
-	ev_show(e);
-	ret = grid_is("the mapping", p, 2 * PAGE, "D.", &cells);
+	ret = watch_access(&o, p, '4', &flt);
+	if (!ret)
+		ret = grid_is("the mapping", p, 2 * PAGE, "D.", &cells);
 	if (ret)
 		goto out;
 	dm_claim("clean_cleans_dirty_page", cleaned == 1, "CLEAN found one dirty page");
 	dm_claim("write_after_clean_notified",
 		 e->n == 2 && ev_count(e, MMAPLAB_EV_FAULT) == 1 &&
 		 ev_count(e, MMAPLAB_EV_PAGE_MKWRITE) == 1 &&
-		 a.page_mkwrites == b.page_mkwrites + 1 && cells,
+		 o.a.page_mkwrites == o.b.page_mkwrites + 1 && cells,
 		 "the next write faulted the page in and called ->page_mkwrite again");
 
 	dm_step("The same with a memfd (tmpfs): no write-notify",
@@ -1078,18 +944,18 @@ int demo_mkwrite(void)
 		"notification, so the read fault maps the page writable at once and\n"
 		"the write goes through without a fault; the kernel learns of it\n"
 		"later from the entry's dirty bit (D).");
-	mfd = memfd_create("mmaplab-demo", MFD_CLOEXEC);
-	if (mfd < 0 || ftruncate(mfd, (off_t)PAGE)) {
+	mfd = dm_memfd("mmaplab-demo", PAGE, 0, 0);
+	if (mfd < 0) {
 		ret = dm_fail("memfd");
 		goto out;
 	}
-	m = map(PAGE, MAP_SHARED, mfd);
+	m = dm_map(PAGE, MAP_SHARED, mfd);
 	if (m == MAP_FAILED) {
 		ret = dm_fail("mmap of the memfd");
 		goto out;
 	}
 	rflt = minflt();
-	(void)rd(m);
+	(void)dm_rd(m);
 	rflt = minflt() - rflt;
 	dm_say("page faults of this thread during the read: %ld", rflt);
 	ret = grid_is("the memfd's mapping", m, PAGE, "w", &cells);
@@ -1111,77 +977,88 @@ int demo_mkwrite(void)
 		  "is full) and accounts the page dirty, so writeback and dirty throttling\n"
 		  "know of it.  Cleaning (writeback, or CLEAN here) arms it again.");
 out:
-	if (e->lost)
-		ml_err("demo: some events were lost (receive buffer full)");
-	if (m != MAP_FAILED)
-		munmap(m, PAGE);
-	if (mfd >= 0)
-		close(mfd);
-	if (p != MAP_FAILED)
-		munmap(p, 2 * PAGE);
-	ev_close(e);
-out0:
-	free(e);
-	close(fd);
+	dm_unmap(m, PAGE);
+	dm_close(mfd);
+	dm_unmap(p, 2 * PAGE);
+	ev_free(e);
+	close(o.fd);
 	return ret;
 }
 
 /* --------------------------------------------------------- split-merge */
 
+/*
+ * Map the 3 pages of object @w->fd shared at *@p, unmapping what *@p held
+ * (when not MAP_FAILED); the events number pages from there.  0 or an
+ * exit code.
+ */
+static int sm_map(struct watch *w, unsigned char **p)
+{
+	dm_unmap(*p, 3 * PAGE);
+	*p = dm_map(3 * PAGE, MAP_SHARED, w->fd);
+	if (*p == MAP_FAILED)
+		return dm_fail("mmap");
+	w->e->base = (uintptr_t)*p;
+	return 0;
+}
+
+/*
+ * The change of a step of "split-merge": mprotect() page @at of the
+ * object's mapping @p to @prot, or munmap() it (@prot < 0).  Then the
+ * VMAs of the mapping, counted into *@n and shown as @label, and what
+ * watch_show() shows.  0 or an exit code.
+ */
+static int sm_cut(struct watch *w, unsigned char *p, unsigned char *at, int prot,
+		  const char *label, int *n)
+{
+	int ret;
+
+	if (prot < 0 ? munmap(at, PAGE) : mprotect(at, PAGE, prot))
+		return dm_fail(prot < 0 ? "munmap" : "mprotect");
+	ret = watch_end(w);
+	if (ret)
+		return ret;
+	*n = dm_nr_vmas(p, 3 * PAGE);
+	dm_maps(label, p, 3 * PAGE);
+	watch_show(w);
+	return 0;
+}
+
 int demo_split_merge(void)
 {
-	struct mmaplab_stats b, a;
+	struct watch o = { .label = "the object" };
 	unsigned char *p = MAP_FAILED, *q = MAP_FAILED;
-	int fd, ret = ML_EXIT_OK, n, n2;
-	struct evs *e = xmalloc(sizeof(*e));
+	int ret = ML_EXIT_OK, n, n2;
 	const struct ev_rec *c;
 	bool moved, split;
 
 	dm_step("A 3-page lab mapping: one VMA",
 		"A lab object of 3 pages, mapped shared; this process follows its\n"
 		"events, so each change of the VMAs shows the callbacks it caused.");
-	fd = dm_object(3, MMAPLAB_BACKING_PAGES, &ret);
-	if (fd < 0) {
-		free(e);
+	o.fd = dm_object(3, MMAPLAB_BACKING_PAGES, &ret);
+	if (o.fd < 0)
 		return ret;
-	}
-	ret = ev_open(e);
-	if (ret)
-		goto out0;
-	ret = ev_follow(e, fd);
+	o.e = ev_new(o.fd, &ret);
+	if (!o.e)
+		goto out;
+	ret = sm_map(&o, &p);
 	if (ret)
 		goto out;
-	p = map(3 * PAGE, MAP_SHARED, fd);
-	if (p == MAP_FAILED) {
-		ret = dm_fail("mmap");
-		goto out;
-	}
-	e->base = (uintptr_t)p;
 	dm_maps("the mapping", p, 3 * PAGE);
 
 	dm_step("mprotect(PROT_READ) of the middle page",
 		"A VMA has one protection, so the kernel cuts the VMA before and after\n"
 		"page 1.  Each cut asks the module (->may_split) and gives it the new\n"
 		"VMA (->open), as a fork would.");
-	ev_flush(e);
-	ret = dm_stats(fd, &b);
+	ret = watch_begin(&o, true);
+	if (!ret)
+		ret = sm_cut(&o, p, p + PAGE, PROT_READ, "the mapping", &n);
 	if (ret)
 		goto out;
-	if (mprotect(p + PAGE, PAGE, PROT_READ)) {
-		ret = dm_fail("mprotect");
-		goto out;
-	}
-	ret = dm_stats(fd, &a);
-	if (ret)
-		goto out;
-	n = nr_vmas(p, 3 * PAGE);
-	dm_maps("the mapping", p, 3 * PAGE);
-	dm_counters("the object", &b, &a);
-	ev_show(e);
 	dm_claim("mprotect_splits_in_three", n == 3, "the mapping is three VMAs");
 	dm_claim("module_sees_two_splits",
-		 a.may_splits == b.may_splits + 2 && a.vma_opens == b.vma_opens + 2 &&
-		 ev_count(e, MMAPLAB_EV_MAY_SPLIT) == 2 && ev_count(e, MMAPLAB_EV_OPEN) == 2,
+		 o.a.may_splits == o.b.may_splits + 2 && o.a.vma_opens == o.b.vma_opens + 2 &&
+		 ev_count(o.e, MMAPLAB_EV_MAY_SPLIT) == 2 && ev_count(o.e, MMAPLAB_EV_OPEN) == 2,
 		 "the module saw 2 splits and 2 new VMAs (may_splits +2, vma_opens +2)");
 
 	dm_step("mprotect(PROT_READ | PROT_WRITE) of the middle page again",
@@ -1189,30 +1066,21 @@ int demo_split_merge(void)
 		"and the kernel removes a merged-away VMA without calling its ->close;\n"
 		"so it never removes a VMA whose vm_operations have one, like the\n"
 		"module's (6.1 merges nothing with such a VMA at all).");
-	ev_flush(e);
-	b = a;
-	if (mprotect(p + PAGE, PAGE, PROT_READ | PROT_WRITE)) {
-		ret = dm_fail("mprotect");
-		goto out;
-	}
-	ret = dm_stats(fd, &a);
+	watch_begin(&o, false);
+	ret = sm_cut(&o, p, p + PAGE, PROT_READ | PROT_WRITE, "the mapping", &n);
 	if (ret)
 		goto out;
-	n = nr_vmas(p, 3 * PAGE);
-	dm_maps("the mapping", p, 3 * PAGE);
-	dm_counters("the object", &b, &a);
-	ev_show(e);
-	if (ev_count(e, MMAPLAB_EV_MPROTECT) > 1)
+	if (ev_count(o.e, MMAPLAB_EV_MPROTECT) > 1)
 		dm_say("(->mprotect ran %zu times for one VMA: after the merge attempt gave up,\n"
 		       "mprotect() visited the same VMA again; the later calls change nothing.)",
-		       ev_count(e, MMAPLAB_EV_MPROTECT));
-	dm_claim("lab_stays_split", n == 3 && a.vma_closes == b.vma_closes,
+		       ev_count(o.e, MMAPLAB_EV_MPROTECT));
+	dm_claim("lab_stays_split", n == 3 && o.a.vma_closes == o.b.vma_closes,
 		 "the lab mapping stays three VMAs; no VMA was closed");
 
 	dm_step("The same with anonymous memory",
 		"3 pages of MAP_PRIVATE | MAP_ANONYMOUS: PROT_READ on the middle page,\n"
 		"then read-write again.  Anonymous VMAs have no ->close.");
-	q = map(3 * PAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	q = dm_map(3 * PAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
 	if (q == MAP_FAILED) {
 		ret = dm_fail("mmap");
 		goto out;
@@ -1221,13 +1089,13 @@ int demo_split_merge(void)
 		ret = dm_fail("mprotect");
 		goto out;
 	}
-	n = nr_vmas(q, 3 * PAGE);
+	n = dm_nr_vmas(q, 3 * PAGE);
 	dm_maps("after PROT_READ", q, 3 * PAGE);
 	if (mprotect(q + PAGE, PAGE, PROT_READ | PROT_WRITE)) {
 		ret = dm_fail("mprotect");
 		goto out;
 	}
-	n2 = nr_vmas(q, 3 * PAGE);
+	n2 = dm_nr_vmas(q, 3 * PAGE);
 	dm_maps("after PROT_READ | PROT_WRITE", q, 3 * PAGE);
 	dm_claim("anon_splits_in_three", n == 3, "the anonymous mapping became three VMAs");
 	dm_claim("anon_merges_back", n2 == 1, "and merged back into one");
@@ -1239,77 +1107,50 @@ int demo_split_merge(void)
 		"1 too.  Page 1 can join the read-only VMA by moving the boundary\n"
 		"between the two; no VMA has to go.  6.12 and 7.x do that even for\n"
 		"VMAs with a ->close; 6.1 cuts a third VMA instead.");
-	munmap(p, 3 * PAGE);
-	p = map(3 * PAGE, MAP_SHARED, fd);
-	if (p == MAP_FAILED) {
-		ret = dm_fail("mmap");
+	ret = sm_map(&o, &p);
+	if (ret)
 		goto out;
-	}
-	e->base = (uintptr_t)p;
 	if (mprotect(p + 2 * PAGE, PAGE, PROT_READ)) {
 		ret = dm_fail("mprotect");
 		goto out;
 	}
 	dm_maps("page 2 read-only", p, 3 * PAGE);
-	ev_flush(e);
-	ret = dm_stats(fd, &b);
+	ret = watch_begin(&o, true);
+	if (!ret)
+		ret = sm_cut(&o, p, p + PAGE, PROT_READ, "pages 1 and 2 read-only", &n);
 	if (ret)
 		goto out;
-	if (mprotect(p + PAGE, PAGE, PROT_READ)) {
-		ret = dm_fail("mprotect");
-		goto out;
-	}
-	ret = dm_stats(fd, &a);
-	if (ret)
-		goto out;
-	n = nr_vmas(p, 3 * PAGE);
-	dm_maps("pages 1 and 2 read-only", p, 3 * PAGE);
-	dm_counters("the object", &b, &a);
-	ev_show(e);
-	moved = n == 2 && a.vma_opens == b.vma_opens && a.may_splits == b.may_splits;
-	split = n == 3 && a.vma_opens == b.vma_opens + 1 && a.may_splits == b.may_splits + 1;
-	dm_say("This kernel (%s) %s.", kernel_release(),
+	moved = n == 2 && o.a.vma_opens == o.b.vma_opens && o.a.may_splits == o.b.may_splits;
+	split = n == 3 && o.a.vma_opens == o.b.vma_opens + 1 &&
+		o.a.may_splits == o.b.may_splits + 1;
+	dm_say("This kernel (%s) %s.", dm_kernel_release(),
 	       moved ? "moved the boundary: still two VMAs, no ->open" :
 	       split ? "cut a third VMA: one more ->may_split and ->open" :
 	       "did something else");
 	dm_claim("boundary_moved_or_split", moved || split,
 		 "the kernel moved the boundary or cut once more, as the counters say");
-	dm_claim("no_vma_closed", a.vma_closes == b.vma_closes && a.vmas_live == (uint64_t)n,
+	dm_claim("no_vma_closed",
+		 o.a.vma_closes == o.b.vma_closes && o.a.vmas_live == (uint64_t)n,
 		 "no VMA was removed; the module counts as many live VMAs as maps shows");
 
 	dm_step("munmap() of the middle page of a fresh mapping",
 		"Map the object once more (one VMA) and unmap page 1: the kernel cuts\n"
 		"the VMA twice, as for mprotect, then closes the middle piece.");
-	munmap(p, 3 * PAGE);
-	p = map(3 * PAGE, MAP_SHARED, fd);
-	if (p == MAP_FAILED) {
-		ret = dm_fail("mmap");
-		goto out;
-	}
-	e->base = (uintptr_t)p;
-	ev_flush(e);
-	ret = dm_stats(fd, &b);
+	ret = sm_map(&o, &p);
+	if (!ret)
+		ret = watch_begin(&o, true);
+	if (!ret)
+		ret = sm_cut(&o, p, p + PAGE, -1, "the mapping", &n);
 	if (ret)
 		goto out;
-	if (munmap(p + PAGE, PAGE)) {
-		ret = dm_fail("munmap");
-		goto out;
-	}
-	ret = dm_stats(fd, &a);
-	if (ret)
-		goto out;
-	n = nr_vmas(p, 3 * PAGE);
-	dm_maps("the mapping", p, 3 * PAGE);
-	dm_counters("the object", &b, &a);
-	ev_show(e);
 	c = NULL;
-	for (size_t i = 0; i < e->n; i++)
-		if (e->ev[i].event == MMAPLAB_EV_CLOSE)
-			c = &e->ev[i];
+	for (size_t i = 0; i < o.e->n; i++)
+		if (o.e->ev[i].event == MMAPLAB_EV_CLOSE)
+			c = &o.e->ev[i];
 	dm_claim("munmap_leaves_two", n == 2, "two VMAs are left");
 	dm_claim("munmap_closes_the_piece",
-		 a.vma_closes == b.vma_closes + 1 && a.vma_opens == b.vma_opens + 2 &&
-		 ev_count(e, MMAPLAB_EV_CLOSE) == 1 && c &&
+		 o.a.vma_closes == o.b.vma_closes + 1 && o.a.vma_opens == o.b.vma_opens + 2 &&
+		 ev_count(o.e, MMAPLAB_EV_CLOSE) == 1 && c &&
 		 c->vma_start == (uintptr_t)p + PAGE && c->vma_end == (uintptr_t)p + 2 * PAGE,
 		 "the module's ->close ran once, for the unmapped page's VMA");
 
@@ -1318,15 +1159,9 @@ int demo_split_merge(void)
 		  "goes (->close).  The kernel never merges away a VMA with a ->close, so\n"
 		  "a driver's mapping stays cut where anonymous memory merges back.");
 out:
-	if (e->lost)
-		ml_err("demo: some events were lost (receive buffer full)");
-	if (q != MAP_FAILED)
-		munmap(q, 3 * PAGE);
-	if (p != MAP_FAILED)
-		munmap(p, 3 * PAGE);
-	ev_close(e);
-out0:
-	free(e);
-	close(fd);
+	dm_unmap(q, 3 * PAGE);
+	dm_unmap(p, 3 * PAGE);
+	ev_free(o.e);
+	close(o.fd);
 	return ret;
 }

@@ -17,49 +17,8 @@
 
 #include "demo.h"
 
-#define PAGE	((size_t)sysconf(_SC_PAGESIZE))
-
 #define FILE_PATTERN	'F'	/* what the file holds to begin with */
 #define UPDATE_PATTERN	'U'	/* another process's update */
-
-static int rd(const void *p)
-{
-	return READ_ONCE(*(const unsigned char *)p);
-}
-
-static void wr(void *p, unsigned char c)
-{
-	WRITE_ONCE(*(unsigned char *)p, c);
-}
-
-static void *map(size_t len, int flags, int fd)
-{
-	return mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
-}
-
-/* The byte at page @i of @fd, read with pread() (-1 on failure). */
-static int file_byte(int fd, size_t i)
-{
-	unsigned char b;
-
-	return pread(fd, &b, 1, (off_t)(i * PAGE)) == 1 ? b : -1;
-}
-
-/*
- * Fill each of the @pages pages of lab object @fd with @c, through a
- * shared mapping made for that and unmapped again.
- */
-static int fill_object(int fd, size_t pages, unsigned char c)
-{
-	unsigned char *v = map(pages * PAGE, MAP_SHARED, fd);
-
-	if (v == MAP_FAILED)
-		return dm_fail("mmap of the object to fill it");
-	for (size_t i = 0; i < pages; i++)
-		wr(v + i * PAGE, c);
-	munmap(v, pages * PAGE);
-	return 0;
-}
 
 /*
  * The byte at page @i of lab object @fd, as a shared mapping reads it:
@@ -72,29 +31,30 @@ static int object_byte(int fd, size_t i)
 
 	if (v == MAP_FAILED)
 		return -1;
-	b = rd(v + i * PAGE);
+	b = dm_rd(v + i * PAGE);
 	munmap(v, (i + 1) * PAGE);
 	return b;
 }
 
-/* A memfd of @pages pages, each starting with @c; -1 on failure. */
-static int memfd_filled(size_t pages, unsigned char c)
+/*
+ * The lab object that plays the file: 2 pages holding FILE_PATTERN, mapped
+ * MAP_PRIVATE at *@p.  Returns 0, or the exit status of the failure it
+ * reported (*@fd and *@p are set as far as they got).
+ */
+static int object_private(int *fd, unsigned char **p)
 {
-	int fd = memfd_create("mmaplab-demo", MFD_CLOEXEC);
+	int ret = ML_EXIT_OK;
 
-	if (fd < 0)
-		return -1;
-	if (ftruncate(fd, (off_t)(pages * PAGE))) {
-		close(fd);
-		return -1;
-	}
-	for (size_t i = 0; i < pages; i++) {
-		if (pwrite(fd, &c, 1, (off_t)(i * PAGE)) != 1) {
-			close(fd);
-			return -1;
-		}
-	}
-	return fd;
+	*fd = dm_object(2, MMAPLAB_BACKING_PAGES, &ret);
+	if (*fd < 0)
+		return ret;
+	ret = dm_fill_object(*fd, 2, FILE_PATTERN, 0);
+	if (ret)
+		return ret;
+	*p = dm_map(2 * PAGE, MAP_PRIVATE, *fd);
+	if (*p == MAP_FAILED)
+		return dm_fail("mmap");
+	return 0;
 }
 
 /*
@@ -105,14 +65,14 @@ static int memfd_filled(size_t pages, unsigned char c)
  */
 static int memfd_private_touched(int *fd, unsigned char **q)
 {
-	*fd = memfd_filled(2, FILE_PATTERN);
+	*fd = dm_memfd("mmaplab-demo", 2 * PAGE, FILE_PATTERN, 0);
 	if (*fd < 0)
 		return dm_fail("memfd");
-	*q = map(2 * PAGE, MAP_PRIVATE, *fd);
+	*q = dm_map(2 * PAGE, MAP_PRIVATE, *fd);
 	if (*q == MAP_FAILED)
 		return dm_fail("mmap of the memfd");
-	(void)rd(*q);
-	wr(*q + PAGE, 'P');
+	(void)dm_rd(*q);
+	dm_wr(*q + PAGE, 'P');
 	return 0;
 }
 
@@ -132,9 +92,9 @@ static int kinds_child(void *arg)
 	int saw = 0;
 
 	for (int k = 0; k < K_NR; k++) {
-		if (rd(m[k]) == 'P')
+		if (dm_rd(m[k]) == 'P')
 			saw |= 1 << k;
-		wr(m[k], 'C');
+		dm_wr(m[k], 'C');
 	}
 	return saw;
 }
@@ -156,15 +116,15 @@ int demo_kinds(void)
 	fd[1] = dm_object(1, MMAPLAB_BACKING_PAGES, &ret);
 	if (fd[1] < 0)
 		goto out0;
-	ret = fill_object(fd[0], 1, FILE_PATTERN);
+	ret = dm_fill_object(fd[0], 1, FILE_PATTERN, 0);
 	if (!ret)
-		ret = fill_object(fd[1], 1, FILE_PATTERN);
+		ret = dm_fill_object(fd[1], 1, FILE_PATTERN, 0);
 	if (ret)
 		goto out1;
-	m[K_PRIV_FILE] = map(PAGE, MAP_PRIVATE, fd[0]);
-	m[K_SHARED_FILE] = map(PAGE, MAP_SHARED, fd[1]);
-	m[K_PRIV_ANON] = map(PAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	m[K_SHARED_ANON] = map(PAGE, MAP_SHARED | MAP_ANONYMOUS, -1);
+	m[K_PRIV_FILE] = dm_map(PAGE, MAP_PRIVATE, fd[0]);
+	m[K_SHARED_FILE] = dm_map(PAGE, MAP_SHARED, fd[1]);
+	m[K_PRIV_ANON] = dm_map(PAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	m[K_SHARED_ANON] = dm_map(PAGE, MAP_SHARED | MAP_ANONYMOUS, -1);
 	for (int k = 0; k < K_NR; k++) {
 		if (m[k] == MAP_FAILED) {
 			ret = dm_fail("mmap");
@@ -179,7 +139,7 @@ int demo_kinds(void)
 	dm_step("The parent writes 'P' in each",
 		"Every write faults the page in.");
 	for (int k = 0; k < K_NR; k++)
-		wr(m[k], 'P');
+		dm_wr(m[k], 'P');
 	for (int k = 0; k < K_NR; k++) {
 		ret = dm_grid(kind_label[k], m[k], PAGE, NULL);
 		if (ret)
@@ -212,7 +172,7 @@ int demo_kinds(void)
 		"Who sees the child's write?");
 	for (int k = 0; k < K_NR; k++) {
 		snprintf(where, sizeof(where), "%s", kind_label[k]);
-		seen[k] = rd(m[k]);
+		seen[k] = dm_rd(m[k]);
 		dm_byte("the parent", where, seen[k]);
 	}
 	dm_byte("the file", "the private mapping's object", object_byte(fd[0], 0));
@@ -254,23 +214,15 @@ int demo_cow(void)
 	struct mmaplab_stats b, a;
 	unsigned char *p = MAP_FAILED, *q = MAP_FAILED;
 	char *cells = NULL;
-	int fd, mfd = -1, ret = ML_EXIT_OK;
+	int fd = -1, mfd = -1, ret = ML_EXIT_OK;
 	bool read_maps, copy, stays;
 
 	dm_step("A private mapping of a file",
 		"A lab object of 2 pages stands for the file; each page starts with\n"
 		"'F'.  Map it MAP_PRIVATE, read and write.");
-	fd = dm_object(2, MMAPLAB_BACKING_PAGES, &ret);
-	if (fd < 0)
-		return ret;
-	ret = fill_object(fd, 2, FILE_PATTERN);
+	ret = object_private(&fd, &p);
 	if (ret)
 		goto out;
-	p = map(2 * PAGE, MAP_PRIVATE, fd);
-	if (p == MAP_FAILED) {
-		ret = dm_fail("mmap");
-		goto out;
-	}
 	dm_maps("the private mapping", p, 2 * PAGE);
 
 	dm_step("Read page 0",
@@ -279,7 +231,7 @@ int demo_cow(void)
 	ret = dm_stats(fd, &b);
 	if (ret)
 		goto out;
-	dm_byte("the process", "page 0", rd(p));
+	dm_byte("the process", "page 0", dm_rd(p));
 	ret = dm_stats(fd, &a);
 	if (ret)
 		goto out;
@@ -297,7 +249,7 @@ int demo_cow(void)
 		"copies the page into a new anonymous page and maps the copy.  The\n"
 		"page was already mapped, so the module is not asked again.");
 	b = a;
-	wr(p, 'P');
+	dm_wr(p, 'P');
 	ret = dm_stats(fd, &a);
 	if (ret)
 		goto out;
@@ -310,7 +262,7 @@ int demo_cow(void)
 		"fault on a private mapping (faults_cow), returns the file's page and\n"
 		"the kernel maps a copy of it at once.");
 	b = a;
-	wr(p + PAGE, 'P');
+	dm_wr(p + PAGE, 'P');
 	ret = dm_stats(fd, &a);
 	if (ret)
 		goto out;
@@ -324,7 +276,7 @@ int demo_cow(void)
 	free(cells);
 	dm_claim("write_makes_anon_copy", copy,
 		 "both pages are now anonymous copies (C)");
-	dm_byte("the process", "page 0", rd(p));
+	dm_byte("the process", "page 0", dm_rd(p));
 	dm_byte("the file", "page 0 (a shared mapping of the object)", object_byte(fd, 0));
 	dm_byte("the file", "page 1 (a shared mapping of the object)", object_byte(fd, 1));
 	stays = object_byte(fd, 0) == FILE_PATTERN && object_byte(fd, 1) == FILE_PATTERN;
@@ -342,24 +294,21 @@ int demo_cow(void)
 		goto out;
 	copy = cells[1] == 'C';
 	free(cells);
-	dm_byte("the process", "page 1", rd(q + PAGE));
-	dm_byte("pread()", "page 1 of the memfd", file_byte(mfd, 1));
+	dm_byte("the process", "page 1", dm_rd(q + PAGE));
+	dm_byte("pread()", "page 1 of the memfd", dm_file_byte(mfd, (off_t)PAGE));
 	dm_claim("memfd_write_makes_anon_copy", copy,
 		 "the memfd's page 1 is an anonymous copy in the mapping");
-	dm_claim("memfd_file_unchanged", file_byte(mfd, 1) == FILE_PATTERN,
+	dm_claim("memfd_file_unchanged", dm_file_byte(mfd, (off_t)PAGE) == FILE_PATTERN,
 		 "pread() still finds 'F' in the memfd's page 1");
 
 	dm_lesson("A private file mapping maps the file's own pages until the process\n"
 		  "writes; the first write copies the page into an anonymous page that\n"
 		  "only this mapping sees, and the file's page stays as it was.");
 out:
-	if (q != MAP_FAILED)
-		munmap(q, 2 * PAGE);
-	if (p != MAP_FAILED)
-		munmap(p, 2 * PAGE);
-	if (mfd >= 0)
-		close(mfd);
-	close(fd);
+	dm_unmap(q, 2 * PAGE);
+	dm_unmap(p, 2 * PAGE);
+	dm_close(mfd);
+	dm_close(fd);
 	return ret;
 }
 
@@ -372,12 +321,12 @@ out:
 static int update_object_child(void *arg)
 {
 	int fd = *(int *)arg;
-	unsigned char *v = map(2 * PAGE, MAP_SHARED, fd);
+	unsigned char *v = dm_map(2 * PAGE, MAP_SHARED, fd);
 
 	if (v == MAP_FAILED)
 		return 1;
-	wr(v, UPDATE_PATTERN);
-	wr(v + PAGE, UPDATE_PATTERN);
+	dm_wr(v, UPDATE_PATTERN);
+	dm_wr(v + PAGE, UPDATE_PATTERN);
 	munmap(v, 2 * PAGE);
 	return 0;
 }
@@ -391,28 +340,38 @@ static int update_file_child(void *arg)
 	return pwrite(fd, &c, 1, 0) != 1 || pwrite(fd, &c, 1, (off_t)PAGE) != 1;
 }
 
+/*
+ * Read pages 0 and 1 of the private mapping @p (named "page N@of") after
+ * the update: does page 0 read it (*@update), page 1 its own 'P' (*@own)?
+ */
+static void read_both(const unsigned char *p, const char *of, bool *update, bool *own)
+{
+	int s0 = dm_rd(p), s1 = dm_rd(p + PAGE);
+	char where[64];
+
+	snprintf(where, sizeof(where), "page 0%s", of);
+	dm_byte("this process", where, s0);
+	snprintf(where, sizeof(where), "page 1%s", of);
+	dm_byte("this process", where, s1);
+	*update = s0 == UPDATE_PATTERN;
+	*own = s1 == 'P';
+}
+
 int demo_private_update(void)
 {
 	struct mmaplab_stats b, a;
 	unsigned char *p = MAP_FAILED, *q = MAP_FAILED;
-	int fd, mfd = -1, ret = ML_EXIT_OK, s0, s1;
+	int fd = -1, mfd = -1, ret = ML_EXIT_OK;
+	bool update, own;
 
 	dm_step("A private mapping, one page read and one written",
 		"A lab object of 2 pages holding 'F', mapped MAP_PRIVATE.  Read\n"
 		"page 0; write 'P' to page 1 (which makes a private copy of it).");
-	fd = dm_object(2, MMAPLAB_BACKING_PAGES, &ret);
-	if (fd < 0)
-		return ret;
-	ret = fill_object(fd, 2, FILE_PATTERN);
+	ret = object_private(&fd, &p);
 	if (ret)
 		goto out;
-	p = map(2 * PAGE, MAP_PRIVATE, fd);
-	if (p == MAP_FAILED) {
-		ret = dm_fail("mmap");
-		goto out;
-	}
-	dm_byte("this process", "page 0", rd(p));
-	wr(p + PAGE, 'P');
+	dm_byte("this process", "page 0", dm_rd(p));
+	dm_wr(p + PAGE, 'P');
 	ret = dm_grid("the private mapping", p, 2 * PAGE, NULL);
 	if (ret)
 		goto out;
@@ -434,14 +393,10 @@ int demo_private_update(void)
 	dm_step("This process reads both pages again",
 		"Page 0 was only read: its entry still points at the file's page.\n"
 		"Page 1 was written: its entry points at the private copy.");
-	s0 = rd(p);
-	s1 = rd(p + PAGE);
-	dm_byte("this process", "page 0", s0);
-	dm_byte("this process", "page 1", s1);
-	dm_claim("private_sees_update_of_unwritten_page", s0 == UPDATE_PATTERN,
+	read_both(p, "", &update, &own);
+	dm_claim("private_sees_update_of_unwritten_page", update,
 		 "the private mapping sees the other process's 'U' in page 0");
-	dm_claim("private_keeps_own_copy", s1 == 'P',
-		 "page 1 keeps this process's own 'P'");
+	dm_claim("private_keeps_own_copy", own, "page 1 keeps this process's own 'P'");
 	ret = dm_grid("the private mapping", p, 2 * PAGE, NULL);
 	if (ret)
 		goto out;
@@ -456,25 +411,18 @@ int demo_private_update(void)
 		ret = ML_EXIT_FAIL;
 		goto out;
 	}
-	s0 = rd(q);
-	s1 = rd(q + PAGE);
-	dm_byte("this process", "page 0 of the memfd", s0);
-	dm_byte("this process", "page 1 of the memfd", s1);
-	dm_claim("memfd_private_sees_update", s0 == UPDATE_PATTERN,
+	read_both(q, " of the memfd", &update, &own);
+	dm_claim("memfd_private_sees_update", update,
 		 "the memfd's private mapping sees the update of page 0");
-	dm_claim("memfd_private_keeps_own_copy", s1 == 'P',
-		 "and keeps its own 'P' in page 1");
+	dm_claim("memfd_private_keeps_own_copy", own, "and keeps its own 'P' in page 1");
 
 	dm_lesson("MAP_PRIVATE is copy-on-write, not a snapshot: until this process\n"
 		  "writes a page, it reads the file's page, updates by others included.");
 out:
-	if (q != MAP_FAILED)
-		munmap(q, 2 * PAGE);
-	if (p != MAP_FAILED)
-		munmap(p, 2 * PAGE);
-	if (mfd >= 0)
-		close(mfd);
-	close(fd);
+	dm_unmap(q, 2 * PAGE);
+	dm_unmap(p, 2 * PAGE);
+	dm_close(mfd);
+	dm_close(fd);
 	return ret;
 }
 
@@ -504,7 +452,7 @@ int demo_mmio(void)
 		ret = dm_fail(path);
 		goto out;
 	}
-	p = map(PAGE, MAP_SHARED, fd);
+	p = dm_map(PAGE, MAP_SHARED, fd);
 	if (p == MAP_FAILED) {
 		ret = dm_fail("mmap");
 		goto out;

@@ -32,24 +32,8 @@
 #define MADV_PAGEOUT		21
 #endif
 
-#define PAGE	((size_t)sysconf(_SC_PAGESIZE))
 #define PT_SPAN	((size_t)2 << 20)	/* what one page table maps (x86-64) */
 #define MIB	((size_t)1 << 20)
-
-static int rd(const void *p)
-{
-	return READ_ONCE(*(const unsigned char *)p);
-}
-
-static void wr(void *p, unsigned char c)
-{
-	WRITE_ONCE(*(unsigned char *)p, c);
-}
-
-static void *map(void *addr, size_t len, int flags, int fd)
-{
-	return mmap(addr, len, PROT_READ | PROT_WRITE, flags, fd, 0);
-}
 
 /*
  * A new lab object of @pages pages with @backing and config @flags whose
@@ -58,55 +42,14 @@ static void *map(void *addr, size_t len, int flags, int fd)
 static int object_filled(uint64_t pages, uint32_t backing, uint32_t flags,
 			 unsigned char c, int *ret)
 {
-	unsigned char *v;
-	int fd, err;
-
-	fd = ml_open_device();
-	if (fd < 0) {
-		*ret = ML_EXIT_NODEV;
-		return -1;
-	}
-	err = ml_configure(fd, pages, backing, flags);
-	if (err) {
-		struct mmaplab_config cfg = {
-			.size = sizeof(cfg), .flags = flags, .nr_pages = pages,
-			.backing = backing,
-		};
-
-		*ret = ml_ioctl_failed(fd, MMAPLAB_IOC_CONFIGURE, err, &cfg);
-		close(fd);
-		return -1;
-	}
-	v = map(NULL, pages * PAGE, MAP_SHARED, fd);
-	if (v == MAP_FAILED) {
-		*ret = dm_fail("mmap of the object to fill it");
-		close(fd);
-		return -1;
-	}
-	for (size_t i = 0; i < pages; i++)
-		wr(v + i * PAGE, c + i);
-	munmap(v, pages * PAGE);
-	return fd;
-}
-
-/* A memfd of @pages pages whose page i starts with @c + i; -1 on failure. */
-static int memfd_filled(size_t pages, unsigned char c)
-{
-	int fd = memfd_create("mmaplab-demo", MFD_CLOEXEC);
+	int fd = dm_object_flags(pages, backing, flags, ret);
 
 	if (fd < 0)
 		return -1;
-	if (ftruncate(fd, (off_t)(pages * PAGE))) {
+	*ret = dm_fill_object(fd, pages, c, 1);
+	if (*ret) {
 		close(fd);
 		return -1;
-	}
-	for (size_t i = 0; i < pages; i++) {
-		unsigned char b = c + i;
-
-		if (pwrite(fd, &b, 1, (off_t)(i * PAGE)) != 1) {
-			close(fd);
-			return -1;
-		}
 	}
 	return fd;
 }
@@ -140,65 +83,6 @@ static char *cells_of(const char *label, const void *addr, size_t len, int *ret)
 	return *ret ? NULL : cells;
 }
 
-/* Number of lines of /proc/self/maps that overlap [@addr, @addr + @len). */
-static int count_vmas(const void *addr, size_t len)
-{
-	uintptr_t a = (uintptr_t)addr, e = a + len;
-	FILE *f = fopen("/proc/self/maps", "re");
-	char line[512];
-	int n = 0;
-
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long s, t;
-
-		if (sscanf(line, "%lx-%lx", &s, &t) == 2 && t > a && s < e)
-			n++;
-	}
-	if (f)
-		fclose(f);
-	return n;
-}
-
-/*
- * The VmFlags of the VMA that holds @addr, from /proc/self/smaps, in @buf
- * ("" when not found).
- */
-static const char *vm_flags(const void *addr, char *buf, size_t size)
-{
-	FILE *f = fopen("/proc/self/smaps", "re");
-	uintptr_t a = (uintptr_t)addr;
-	bool in = false;
-	char line[512];
-
-	buf[0] = 0;
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long s, t;
-
-		/* a VMA's first line; the others start with a name and ':' */
-		if (sscanf(line, "%lx-%lx ", &s, &t) == 2) {
-			in = a >= s && a < t;
-			continue;
-		}
-		if (in && !strncmp(line, "VmFlags:", 8)) {
-			snprintf(buf, size, "%s", line + 8 + strspn(line + 8, " \t"));
-			buf[strcspn(buf, "\n")] = 0;
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	return buf;
-}
-
-/* Does the VmFlags list @flags hold the two-letter flag @fl? */
-static bool has_flag(const char *flags, const char *fl)
-{
-	for (const char *p = flags; (p = strstr(p, fl)); p++)
-		if ((p == flags || p[-1] == ' ') && (p[2] == ' ' || !p[2]))
-			return true;
-	return false;
-}
-
 /* ------------------------------------------------------------- madvise */
 
 enum { DN_ANON, DN_OBJECT, DN_PRIVATE, DN_MEMFD, DN_NR };
@@ -228,25 +112,25 @@ static int madvise_dontneed(void)
 	fd[1] = object_filled(1, MMAPLAB_BACKING_PAGES, 0, 'F', &ret);
 	if (fd[1] < 0)
 		goto out;
-	mfd = memfd_filled(1, 'F');
+	mfd = dm_memfd("mmaplab-demo", PAGE, 'F', 0);
 	if (mfd < 0) {
 		ret = dm_fail("memfd");
 		goto out;
 	}
-	m[DN_ANON] = map(NULL, PAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	m[DN_OBJECT] = map(NULL, PAGE, MAP_SHARED, fd[0]);
-	m[DN_PRIVATE] = map(NULL, PAGE, MAP_PRIVATE, fd[1]);
-	m[DN_MEMFD] = map(NULL, PAGE, MAP_SHARED, mfd);
+	m[DN_ANON] = dm_map(PAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	m[DN_OBJECT] = dm_map(PAGE, MAP_SHARED, fd[0]);
+	m[DN_PRIVATE] = dm_map(PAGE, MAP_PRIVATE, fd[1]);
+	m[DN_MEMFD] = dm_map(PAGE, MAP_SHARED, mfd);
 	for (int k = 0; k < DN_NR; k++) {
 		if (m[k] == MAP_FAILED) {
 			ret = dm_fail("mmap");
 			goto out;
 		}
 	}
-	wr(m[DN_ANON], 'A');
-	wr(m[DN_OBJECT], 'S');
-	wr(m[DN_PRIVATE], 'P');
-	wr(m[DN_MEMFD], 'S');
+	dm_wr(m[DN_ANON], 'A');
+	dm_wr(m[DN_OBJECT], 'S');
+	dm_wr(m[DN_PRIVATE], 'P');
+	dm_wr(m[DN_MEMFD], 'S');
 	for (int k = 0; k < DN_NR; k++) {
 		if (madvise(m[k], PAGE, MADV_DONTNEED)) {
 			ret = dm_fail("madvise(MADV_DONTNEED)");
@@ -270,7 +154,7 @@ static int madvise_dontneed(void)
 	if (ret)
 		goto out;
 	for (int k = 0; k < DN_NR; k++) {
-		seen[k] = rd(m[k]);
+		seen[k] = dm_rd(m[k]);
 		dm_byte("the process", dn_label[k], seen[k]);
 	}
 	ret = dm_stats(fd[0], &a[0]);
@@ -301,6 +185,44 @@ out:
 	return ret;
 }
 
+/* An advice that older kernels lack, and the two claims that rest on it. */
+struct advice {
+	int advice;
+	const char *what;	/* the call, for a failure */
+	const char *why;	/* why the claims are skipped without it */
+	const char *claim[2], *text[2];
+};
+
+static const struct advice free_advice = {
+	MADV_FREE, "madvise(MADV_FREE)", "this kernel has no MADV_FREE (4.5+)",
+	{ "free_cleans_pages", "free_rewrite_dirties" },
+	{ "MADV_FREE leaves no dirty page", "a write after MADV_FREE dirties the page again" },
+};
+
+static const struct advice pageout_advice = {
+	MADV_PAGEOUT, "madvise(MADV_PAGEOUT)", "this kernel has no MADV_PAGEOUT (5.4+)",
+	{ "pageout_drops_free_page", "pageout_keeps_rewritten_page" },
+	{ "reclaim dropped the freed page: it reads 0", "the page written again keeps 'B'" },
+};
+
+/*
+ * Advice @a on the 2 pages at @p; where the kernel lacks it (EINVAL),
+ * *@none is set and the claims that rest on it are skipped.  0, or an
+ * exit code.
+ */
+static int advise_or_skip(unsigned char *p, const struct advice *a, bool *none)
+{
+	*none = false;
+	if (!madvise(p, 2 * PAGE, a->advice))
+		return 0;
+	if (errno != EINVAL)
+		return dm_fail(a->what);
+	*none = true;
+	for (int i = 0; i < 2; i++)
+		dm_skip(a->claim[i], a->text[i], a->why);
+	return 0;
+}
+
 /* MADV_FREE, a write after it, and reclaim by MADV_PAGEOUT. */
 static int madvise_free(void)
 {
@@ -308,13 +230,13 @@ static int madvise_free(void)
 	cpu_set_t old, one;
 	char *cells;
 	int ret = ML_EXIT_OK, cpu, s0, s1;
-	bool pinned = false;
+	bool pinned = false, none;
 
 	dm_step("MADV_FREE: free it when memory is short",
 		"Two pages of private anonymous memory, both written 'A', then\n"
 		"madvise(MADV_FREE).  The kernel may now drop them at reclaim\n"
 		"instead of swapping them out; until then they stay, made clean.");
-	p = map(NULL, 2 * PAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	p = dm_map(2 * PAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
 	if (p == MAP_FAILED)
 		return dm_fail("mmap");
 	/*
@@ -327,34 +249,26 @@ static int madvise_free(void)
 		CPU_SET(cpu, &one);
 		pinned = !sched_setaffinity(0, sizeof(one), &one);
 	}
-	wr(p, 'A');
-	wr(p + PAGE, 'A');
+	dm_wr(p, 'A');
+	dm_wr(p + PAGE, 'A');
 	ret = dm_grid("the anonymous pages", p, 2 * PAGE, NULL);
 	if (ret)
 		goto out;
-	if (madvise(p, 2 * PAGE, MADV_FREE)) {
-		if (errno != EINVAL) {
-			ret = dm_fail("madvise(MADV_FREE)");
-			goto out;
-		}
-		dm_skip("free_cleans_pages", "MADV_FREE leaves no dirty page",
-			"this kernel has no MADV_FREE (4.5+)");
-		dm_skip("free_rewrite_dirties", "a write after MADV_FREE dirties the page again",
-			"this kernel has no MADV_FREE (4.5+)");
+	ret = advise_or_skip(p, &free_advice, &none);
+	if (ret || none)
 		goto out;
-	}
 	cells = cells_of("the anonymous pages after MADV_FREE", p, 2 * PAGE, &ret);
 	if (!cells)
 		goto out;
 	dm_claim("free_cleans_pages", !strchr(cells, 'D'),
 		 "no page is dirty any more: the kernel may drop them without a write");
 	free(cells);
-	dm_byte("the process", "page 0 (until reclaim comes)", rd(p));
+	dm_byte("the process", "page 0 (until reclaim comes)", dm_rd(p));
 
 	dm_step("Write 'B' to page 1",
 		"A write after MADV_FREE makes the page dirty again: the kernel sees\n"
 		"it at reclaim and keeps the page, with the new data.");
-	wr(p + PAGE, 'B');
+	dm_wr(p + PAGE, 'B');
 	cells = cells_of("the anonymous pages", p, 2 * PAGE, &ret);
 	if (!cells)
 		goto out;
@@ -366,22 +280,14 @@ static int madvise_free(void)
 		"madvise(MADV_PAGEOUT) reclaims the pages at once, as memory pressure\n"
 		"would: the clean lazily-freed page 0 is dropped; reclaim finds page 1\n"
 		"dirty, keeps it and counts it as ordinary anonymous memory again.");
-	if (madvise(p, 2 * PAGE, MADV_PAGEOUT)) {
-		if (errno != EINVAL) {
-			ret = dm_fail("madvise(MADV_PAGEOUT)");
-			goto out;
-		}
-		dm_skip("pageout_drops_free_page", "reclaim dropped the freed page: it reads 0",
-			"this kernel has no MADV_PAGEOUT (5.4+)");
-		dm_skip("pageout_keeps_rewritten_page", "the page written again keeps 'B'",
-			"this kernel has no MADV_PAGEOUT (5.4+)");
+	ret = advise_or_skip(p, &pageout_advice, &none);
+	if (ret || none)
 		goto out;
-	}
 	ret = dm_grid("the anonymous pages after MADV_PAGEOUT", p, 2 * PAGE, NULL);
 	if (ret)
 		goto out;
-	s0 = rd(p);
-	s1 = rd(p + PAGE);
+	s0 = dm_rd(p);
+	s1 = dm_rd(p + PAGE);
 	dm_byte("the process", "page 0", s0);
 	dm_byte("the process", "page 1", s1);
 	dm_claim("pageout_drops_free_page", s0 == 0,
@@ -398,13 +304,56 @@ out:
 /* MADV_RANDOM and MADV_SEQUENTIAL, and fault-around. */
 #define SR_PAGES	16
 
+/*
+ * The SR_PAGES pages of @fd mapped shared at the start of a page table:
+ * the mapping, or MAP_FAILED (explained, the mmap() as @what).
+ */
+static unsigned char *sr_map(int fd, const char *what)
+{
+	unsigned char *r = reserve_aligned(SR_PAGES * PAGE), *p;
+
+	if (r == MAP_FAILED) {
+		dm_fail("mmap (a place for the mapping)");
+		return MAP_FAILED;
+	}
+	p = dm_map_at(r, SR_PAGES * PAGE, MAP_SHARED | MAP_FIXED, fd);
+	if (p == MAP_FAILED) {
+		munmap(r, SR_PAGES * PAGE);
+		dm_fail(what);
+	}
+	return p;
+}
+
+/* madvise(@advice) of the mapping @p (sr_map()), named @what: 0 or an exit code. */
+static int sr_advise(unsigned char *p, int advice, const char *what)
+{
+	return madvise(p, SR_PAGES * PAGE, advice) ? dm_fail(what) : 0;
+}
+
+/*
+ * The pages of the mapping @p (sr_map()) that have an entry, as dm_grid()
+ * shows them (as @label): their number, or -1 with *@ret set.
+ */
+static int sr_present(const char *label, const unsigned char *p, int *ret)
+{
+	char *cells = cells_of(label, p, SR_PAGES * PAGE, ret);
+	int n = 0;
+
+	if (!cells)
+		return -1;
+	for (int i = 0; cells[i]; i++)
+		n += cells[i] != '.';
+	free(cells);
+	return n;
+}
+
 static int madvise_access_pattern(void)
 {
 	struct mmaplab_stats b, a;
-	unsigned char *p = MAP_FAILED, *q = MAP_FAILED, *r;
-	char fl[256], *cells;
+	unsigned char *p = MAP_FAILED, *q = MAP_FAILED;
 	int fd, mfd = -1, ret = ML_EXIT_OK, present;
 	bool rr, sr, both;
+	char fl[256];
 
 	dm_step("MADV_RANDOM and MADV_SEQUENTIAL: two flags of the VMA",
 		"A lab object of 16 pages with fault-around (->map_pages), all its\n"
@@ -415,35 +364,25 @@ static int madvise_access_pattern(void)
 			   'a', &ret);
 	if (fd < 0)
 		return ret;
-	r = reserve_aligned(SR_PAGES * PAGE);
-	if (r == MAP_FAILED) {
-		ret = dm_fail("mmap (a place for the mapping)");
+	p = sr_map(fd, "mmap");
+	ret = p == MAP_FAILED ? ML_EXIT_FAIL :
+	      sr_advise(p, MADV_RANDOM, "madvise(MADV_RANDOM)");
+	if (ret)
 		goto out;
-	}
-	p = map(r, SR_PAGES * PAGE, MAP_SHARED | MAP_FIXED, fd);
-	if (p == MAP_FAILED) {
-		munmap(r, SR_PAGES * PAGE);
-		ret = dm_fail("mmap");
+	dm_vmflags(p, fl, sizeof(fl));
+	dm_say("after MADV_RANDOM, VmFlags: %s", fl);
+	rr = dm_has_vmflag(fl, "rr") && !dm_has_vmflag(fl, "sr");
+	ret = sr_advise(p, MADV_SEQUENTIAL, "madvise(MADV_SEQUENTIAL)");
+	if (ret)
 		goto out;
-	}
-	if (madvise(p, SR_PAGES * PAGE, MADV_RANDOM)) {
-		ret = dm_fail("madvise(MADV_RANDOM)");
+	dm_vmflags(p, fl, sizeof(fl));
+	dm_say("after MADV_SEQUENTIAL, VmFlags: %s", fl);
+	sr = dm_has_vmflag(fl, "sr") && !dm_has_vmflag(fl, "rr");
+	ret = sr_advise(p, MADV_NORMAL, "madvise(MADV_NORMAL)");
+	if (ret)
 		goto out;
-	}
-	dm_say("after MADV_RANDOM, VmFlags: %s", vm_flags(p, fl, sizeof(fl)));
-	rr = has_flag(fl, "rr") && !has_flag(fl, "sr");
-	if (madvise(p, SR_PAGES * PAGE, MADV_SEQUENTIAL)) {
-		ret = dm_fail("madvise(MADV_SEQUENTIAL)");
-		goto out;
-	}
-	dm_say("after MADV_SEQUENTIAL, VmFlags: %s", vm_flags(p, fl, sizeof(fl)));
-	sr = has_flag(fl, "sr") && !has_flag(fl, "rr");
-	if (madvise(p, SR_PAGES * PAGE, MADV_NORMAL)) {
-		ret = dm_fail("madvise(MADV_NORMAL)");
-		goto out;
-	}
-	vm_flags(p, fl, sizeof(fl));
-	both = !has_flag(fl, "rr") && !has_flag(fl, "sr");
+	dm_vmflags(p, fl, sizeof(fl));
+	both = !dm_has_vmflag(fl, "rr") && !dm_has_vmflag(fl, "sr");
 	dm_claim("random_sets_rr", rr, "MADV_RANDOM sets rr (VM_RAND_READ)");
 	dm_claim("sequential_sets_sr", sr, "MADV_SEQUENTIAL sets sr (VM_SEQ_READ), clears rr");
 	dm_claim("normal_clears_both", both, "MADV_NORMAL clears both");
@@ -455,26 +394,20 @@ static int madvise_access_pattern(void)
 		"already in memory around a read fault?  (The module's ->map_pages\n"
 		"maps nothing while the page table does not exist yet: then ->fault\n"
 		"serves the read, and fault-around works from the next one.)");
-	if (madvise(p, SR_PAGES * PAGE, MADV_RANDOM)) {
-		ret = dm_fail("madvise(MADV_RANDOM)");
-		goto out;
-	}
-	ret = dm_stats(fd, &b);
+	ret = sr_advise(p, MADV_RANDOM, "madvise(MADV_RANDOM)");
+	if (!ret)
+		ret = dm_stats(fd, &b);
 	if (ret)
 		goto out;
-	dm_byte("the process", "page 0", rd(p));
-	dm_byte("the process", "page 8", rd(p + 8 * PAGE));
+	dm_byte("the process", "page 0", dm_rd(p));
+	dm_byte("the process", "page 8", dm_rd(p + 8 * PAGE));
 	ret = dm_stats(fd, &a);
 	if (ret)
 		goto out;
 	dm_counters("the object", &b, &a);
-	cells = cells_of("the object's mapping", p, SR_PAGES * PAGE, &ret);
-	if (!cells)
+	present = sr_present("the object's mapping", p, &ret);
+	if (present < 0)
 		goto out;
-	present = 0;
-	for (int i = 0; cells[i]; i++)
-		present += cells[i] != '.';
-	free(cells);
 	dm_claim("random_keeps_fault_around",
 		 present == SR_PAGES && a.map_pages_mapped >= b.map_pages_mapped + SR_PAGES - 1,
 		 "MADV_RANDOM does not stop fault-around: ->map_pages mapped all 16 pages");
@@ -482,43 +415,26 @@ static int madvise_access_pattern(void)
 	dm_step("The same with a memfd",
 		"A memfd of 16 pages, all in its page cache, mapped shared at the\n"
 		"start of a page table, MADV_RANDOM; read page 8 only.");
-	mfd = memfd_filled(SR_PAGES, 'a');
+	mfd = dm_memfd("mmaplab-demo", SR_PAGES * PAGE, 'a', 1);
 	if (mfd < 0) {
 		ret = dm_fail("memfd");
 		goto out;
 	}
-	r = reserve_aligned(SR_PAGES * PAGE);
-	if (r == MAP_FAILED) {
-		ret = dm_fail("mmap (a place for the mapping)");
+	q = sr_map(mfd, "mmap of the memfd");
+	ret = q == MAP_FAILED ? ML_EXIT_FAIL :
+	      sr_advise(q, MADV_RANDOM, "madvise(MADV_RANDOM)");
+	if (ret)
 		goto out;
-	}
-	q = map(r, SR_PAGES * PAGE, MAP_SHARED | MAP_FIXED, mfd);
-	if (q == MAP_FAILED) {
-		munmap(r, SR_PAGES * PAGE);
-		ret = dm_fail("mmap of the memfd");
+	dm_byte("the process", "page 8", dm_rd(q + 8 * PAGE));
+	present = sr_present("the memfd's mapping", q, &ret);
+	if (present < 0)
 		goto out;
-	}
-	if (madvise(q, SR_PAGES * PAGE, MADV_RANDOM)) {
-		ret = dm_fail("madvise(MADV_RANDOM)");
-		goto out;
-	}
-	dm_byte("the process", "page 8", rd(q + 8 * PAGE));
-	cells = cells_of("the memfd's mapping", q, SR_PAGES * PAGE, &ret);
-	if (!cells)
-		goto out;
-	present = 0;
-	for (int i = 0; cells[i]; i++)
-		present += cells[i] != '.';
-	free(cells);
 	dm_claim("memfd_random_keeps_fault_around", present > 1,
 		 "the memfd's neighbours were mapped by that one read too");
 out:
-	if (q != MAP_FAILED)
-		munmap(q, SR_PAGES * PAGE);
-	if (p != MAP_FAILED)
-		munmap(p, SR_PAGES * PAGE);
-	if (mfd >= 0)
-		close(mfd);
+	dm_unmap(q, SR_PAGES * PAGE);
+	dm_unmap(p, SR_PAGES * PAGE);
+	dm_close(mfd);
 	close(fd);
 	return ret;
 }
@@ -550,7 +466,7 @@ int demo_madvise(void)
 static bool reads_object(const unsigned char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (rd(p + i * PAGE) != 'a' + (int)i)
+		if (dm_rd(p + i * PAGE) != 'a' + (int)i)
 			return false;
 	return true;
 }
@@ -577,14 +493,14 @@ static int mremap_grow_move(int fd, unsigned char **where)
 		return dm_fail("mmap (a reserved range)");
 	/* Until the move, unmapping all of it unmaps the mapping too. */
 	resv = r;
-	p = map(r, 2 * PAGE, MAP_SHARED | MAP_FIXED, fd);
+	p = dm_map_at(r, 2 * PAGE, MAP_SHARED | MAP_FIXED, fd);
 	if (p == MAP_FAILED) {
 		ret = dm_fail("mmap");
 		goto fail;
 	}
 	munmap(r + 2 * PAGE, 2 * PAGE);
-	(void)rd(p);
-	(void)rd(p + PAGE);
+	(void)dm_rd(p);
+	(void)dm_rd(p + PAGE);
 	ret = dm_stats(fd, &b);
 	if (ret)
 		goto fail;
@@ -602,8 +518,8 @@ static int mremap_grow_move(int fd, unsigned char **where)
 	dm_claim("grow_in_place_no_callback",
 		 a.mremaps == b.mremaps && a.vma_opens == b.vma_opens,
 		 "the module heard nothing: the VMA only got longer");
-	dm_byte("the process", "page 2, new", rd(p + 2 * PAGE));
-	dm_byte("the process", "page 3, new", rd(p + 3 * PAGE));
+	dm_byte("the process", "page 2, new", dm_rd(p + 2 * PAGE));
+	dm_byte("the process", "page 3, new", dm_rd(p + 3 * PAGE));
 
 	dm_step("Grow again: no room behind",
 		"The reserved range blocks growth in place: without MREMAP_MAYMOVE\n"
@@ -659,13 +575,13 @@ static int mremap_grow_move(int fd, unsigned char **where)
 		ret = dm_fail("mmap (a reserved range)");
 		goto fail;
 	}
-	if (map(anon, 2 * PAGE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1) == MAP_FAILED) {
+	if (dm_map_at(anon, 2 * PAGE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1) == MAP_FAILED) {
 		munmap(anon, 8 * PAGE);
 		ret = dm_fail("mmap");
 		goto fail;
 	}
-	wr(anon, 'A');
-	wr(anon + PAGE, 'A');
+	dm_wr(anon, 'A');
+	dm_wr(anon + PAGE, 'A');
 	n = mremap(anon, 2 * PAGE, 4 * PAGE, MREMAP_MAYMOVE);
 	if (n == MAP_FAILED) {
 		munmap(anon, 8 * PAGE);
@@ -674,8 +590,8 @@ static int mremap_grow_move(int fd, unsigned char **where)
 	}
 	munmap(anon + 2 * PAGE, 6 * PAGE);
 	dm_say("moved from %p to %p", (void *)anon, (void *)n);
-	dm_byte("the process", "page 1 at the new place", rd(n + PAGE));
-	dm_claim("anon_move_keeps_data", n != anon && rd(n) == 'A' && rd(n + PAGE) == 'A',
+	dm_byte("the process", "page 1 at the new place", dm_rd(n + PAGE));
+	dm_claim("anon_move_keeps_data", n != anon && dm_rd(n) == 'A' && dm_rd(n + PAGE) == 'A',
 		 "the anonymous pages moved with their data");
 	munmap(n, 4 * PAGE);
 
@@ -751,7 +667,7 @@ static int mremap_dontunmap(int fd, unsigned char *p)
 	if (ret)
 		goto out;
 	b = a;
-	old0 = rd(p);
+	old0 = dm_rd(p);
 	dm_byte("the process", "page 0 at the old place", old0);
 	ret = dm_stats(fd, &a);
 	if (ret)
@@ -763,23 +679,23 @@ static int mremap_dontunmap(int fd, unsigned char *p)
 
 	dm_step("MREMAP_DONTUNMAP of anonymous memory",
 		"2 private anonymous pages written 'A', moved the same way.");
-	anon = map(NULL, 2 * PAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	anon = dm_map(2 * PAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
 	if (anon == MAP_FAILED) {
 		ret = dm_fail("mmap");
 		goto out;
 	}
-	wr(anon, 'A');
-	wr(anon + PAGE, 'A');
+	dm_wr(anon, 'A');
+	dm_wr(anon + PAGE, 'A');
 	n = mremap(anon, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
 	if (n == MAP_FAILED) {
 		munmap(anon, 2 * PAGE);
 		ret = dm_fail("mremap (MREMAP_DONTUNMAP)");
 		goto out;
 	}
-	old0 = rd(anon);
+	old0 = dm_rd(anon);
 	dm_byte("the process", "page 0 at the old place", old0);
-	dm_byte("the process", "page 0 at the new place", rd(n));
-	dm_claim("dontunmap_anon_old_zero", old0 == 0 && rd(n) == 'A',
+	dm_byte("the process", "page 0 at the new place", dm_rd(n));
+	dm_claim("dontunmap_anon_old_zero", old0 == 0 && dm_rd(n) == 'A',
 		 "the old place reads 0 (new anonymous memory), the new place 'A'");
 	munmap(anon, 2 * PAGE);
 	munmap(n, 2 * PAGE);
@@ -801,13 +717,13 @@ static int mremap_map_fixed(int fd)
 		"Map the object's first 4 pages shared, then mmap(MAP_FIXED) 2 pages\n"
 		"of anonymous memory over its pages 1 and 2.  No error, no warning:\n"
 		"the part that was there is unmapped.");
-	p = map(NULL, 4 * PAGE, MAP_SHARED, fd);
+	p = dm_map(4 * PAGE, MAP_SHARED, fd);
 	if (p == MAP_FAILED)
 		return dm_fail("mmap");
 	ret = dm_stats(fd, &b);
 	if (ret)
 		goto out;
-	n = map(p + PAGE, 2 * PAGE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1);
+	n = dm_map_at(p + PAGE, 2 * PAGE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1);
 	if (n == MAP_FAILED) {
 		ret = dm_fail("mmap (MAP_FIXED)");
 		goto out;
@@ -817,7 +733,7 @@ static int mremap_map_fixed(int fd)
 		goto out;
 	dm_maps("the range", p, 4 * PAGE);
 	dm_counters("the object", &b, &a);
-	s1 = rd(p + PAGE);
+	s1 = dm_rd(p + PAGE);
 	dm_byte("the process", "page 1", s1);
 	dm_claim("map_fixed_closes_replaced", n == p + PAGE && a.vma_closes == b.vma_closes + 1,
 		 "mmap(MAP_FIXED) succeeded, and the module saw the replaced part closed");
@@ -827,7 +743,7 @@ static int mremap_map_fixed(int fd)
 		"The same at page 3, with MAP_FIXED_NOREPLACE (4.17+): the kernel\n"
 		"refuses to replace anything.");
 	errno = 0;
-	n = map(p + 3 * PAGE, PAGE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1);
+	n = dm_map_at(p + 3 * PAGE, PAGE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1);
 	dm_say("mmap(MAP_FIXED_NOREPLACE): %s", n == MAP_FAILED ? strerror(errno) : "mapped");
 	if (n != MAP_FAILED && n != p + 3 * PAGE) {
 		/* A kernel before 4.17 took it as a hint and mapped elsewhere. */
@@ -838,7 +754,7 @@ static int mremap_map_fixed(int fd)
 		dm_claim("noreplace_eexist", n == MAP_FAILED && errno == EEXIST,
 			 "MAP_FIXED_NOREPLACE fails with EEXIST");
 	}
-	dm_byte("the process", "page 3", rd(p + 3 * PAGE));
+	dm_byte("the process", "page 3", dm_rd(p + 3 * PAGE));
 out:
 	munmap(p, 4 * PAGE);
 	return ret;
@@ -856,11 +772,11 @@ static int mremap_remap_file_pages(int fd)
 		"to show the object's page 3 at page 0.  The system call is\n"
 		"deprecated: since 4.0 the kernel emulates it with a new mmap() of\n"
 		"the file there, so a new VMA.");
-	p = map(NULL, 4 * PAGE, MAP_SHARED, fd);
+	p = dm_map(4 * PAGE, MAP_SHARED, fd);
 	if (p == MAP_FAILED)
 		return dm_fail("mmap");
-	(void)rd(p);
-	before = count_vmas(p, 4 * PAGE);
+	(void)dm_rd(p);
+	before = dm_nr_vmas(p, 4 * PAGE);
 	ret = dm_stats(fd, &b);
 	if (ret)
 		goto out;
@@ -871,10 +787,10 @@ static int mremap_remap_file_pages(int fd)
 	ret = dm_stats(fd, &a);
 	if (ret)
 		goto out;
-	after = count_vmas(p, 4 * PAGE);
+	after = dm_nr_vmas(p, 4 * PAGE);
 	dm_maps("the range", p, 4 * PAGE);
 	dm_counters("the object", &b, &a);
-	s0 = rd(p);
+	s0 = dm_rd(p);
 	dm_byte("the process", "page 0", s0);
 	dm_claim("rfp_shows_other_page", s0 == 'd', "page 0 shows the object's page 3 ('d')");
 	dm_claim("rfp_new_vma", before == 1 && after == 2 && a.mmaps == b.mmaps + 1,
@@ -882,7 +798,7 @@ static int mremap_remap_file_pages(int fd)
 
 	dm_step("remap_file_pages() on a private mapping",
 		"The emulation takes only shared mappings.");
-	q = map(NULL, 4 * PAGE, MAP_PRIVATE, fd);
+	q = dm_map(4 * PAGE, MAP_PRIVATE, fd);
 	if (q == MAP_FAILED) {
 		ret = dm_fail("mmap");
 		goto out;
@@ -1031,7 +947,7 @@ static void oc_give_back(void)
 /* mmap(@len, PROT_READ | PROT_WRITE, @flags, @fd): did it work?  Unmaps it. */
 static bool oc_try(size_t len, int flags, int fd, int *err)
 {
-	void *p = map(NULL, len, flags, fd);
+	void *p = dm_map(len, flags, fd);
 
 	*err = p == MAP_FAILED ? errno : 0;
 	if (p == MAP_FAILED)
@@ -1047,7 +963,7 @@ static bool oc_try(size_t len, int flags, int fd, int *err)
 static long long oc_charge(const char *what, size_t len, int flags, int fd, bool *ok)
 {
 	long long before = meminfo_bytes("Committed_AS"), after;
-	void *p = map(NULL, len, flags, fd);
+	void *p = dm_map(len, flags, fd);
 
 	*ok = p != MAP_FAILED;
 	if (!*ok) {
@@ -1147,7 +1063,7 @@ static int overcommit_modes(int fd, bool root, int mode)
 
 		if (root && oc_set(1))
 			return dm_fail(OC_PATH);
-		p = map(NULL, huge, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+		p = dm_map(huge, MAP_PRIVATE | MAP_ANONYMOUS, -1);
 		err = p == MAP_FAILED ? errno : 0;
 		after = meminfo_bytes("Committed_AS");
 		if (p != MAP_FAILED)

@@ -23,96 +23,6 @@
 #include "report.h"
 #include "walk.h"
 
-#define PAGE	((size_t)sysconf(_SC_PAGESIZE))
-
-/* One access each, never merged or dropped by the compiler. */
-static int rd(const void *p)
-{
-	return READ_ONCE(*(const unsigned char *)p);
-}
-
-static void wr(void *p, unsigned char c)
-{
-	WRITE_ONCE(*(unsigned char *)p, c);
-}
-
-static void *map(size_t len, int flags, int fd)
-{
-	return mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
-}
-
-static void unmap(void *p, size_t len)
-{
-	if (p && p != MAP_FAILED)
-		munmap(p, len);
-}
-
-static void close_fd(int fd)
-{
-	if (fd >= 0)
-		close(fd);
-}
-
-/* A memfd of @len bytes whose first byte is @c; -1 on failure. */
-static int memfd_sized(const char *name, size_t len, unsigned char c)
-{
-	int fd = memfd_create(name, MFD_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	if (ftruncate(fd, (off_t)len) || pwrite(fd, &c, 1, 0) != 1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* The byte at @off of @fd, read with pread() (-1 on failure or past EOF). */
-static int file_byte(int fd, off_t off)
-{
-	unsigned char b;
-
-	return pread(fd, &b, 1, off) == 1 ? b : -1;
-}
-
-/* -------------------------------------------------- /proc/self/maps */
-
-/* One line of /proc/self/maps. */
-struct mline {
-	unsigned long start, end, ino;
-	char perms[8];
-	char dev[16];
-	char path[256];
-	char text[512];
-};
-
-/* The line of /proc/self/maps of the VMA that holds @addr; false if none. */
-static bool maps_line(const void *addr, struct mline *l)
-{
-	unsigned long a = (unsigned long)addr;
-	FILE *f = fopen("/proc/self/maps", "re");
-	bool found = false;
-	int n;
-
-	memset(l, 0, sizeof(*l));
-	while (f && !found && fgets(l->text, sizeof(l->text), f)) {
-		l->text[strcspn(l->text, "\n")] = 0;
-		n = 0;
-		if (sscanf(l->text, "%lx-%lx %7s %*x %15s %lu %n", &l->start, &l->end,
-			   l->perms, l->dev, &l->ino, &n) < 5)
-			continue;
-		if (a < l->start || a >= l->end)
-			continue;
-		snprintf(l->path, sizeof(l->path), "%s", l->text + n);
-		found = true;
-	}
-	if (f)
-		fclose(f);
-	if (!found)
-		memset(l, 0, sizeof(*l));
-	return found;
-}
-
 static bool ends_with(const char *s, const char *tail)
 {
 	size_t a = strlen(s), b = strlen(tail);
@@ -153,25 +63,6 @@ static pid_t spawn(int (*fn)(void *arg, int wfd), void *arg, int *rfd)
 	close(p[1]);
 	*rfd = p[0];
 	return pid;
-}
-
-/* Wait for @pid: its exit status, or -1 (explained on stderr). */
-static int reap(pid_t pid)
-{
-	char buf[64];
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			dm_fail("waitpid");
-			return -1;
-		}
-	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	ml_fmt_wait_status(buf, sizeof(buf), status);
-	ml_err("demo: the child %s", buf);
-	return -1;
 }
 
 /*
@@ -246,7 +137,7 @@ static int write_c_child(void *arg, int wfd)
 
 	(void)wfd;
 	for (unsigned char **p = m; *p; p++)
-		wr(*p, 'C');
+		dm_wr(*p, 'C');
 	return 0;
 }
 
@@ -260,7 +151,7 @@ static int child_writes_c(unsigned char **m)
 	if (pid < 0)
 		return -1;
 	slurp(rfd, buf, sizeof(buf));
-	return reap(pid) == 0 ? 0 : -1;
+	return dm_reap(pid) == 0 ? 0 : -1;
 }
 
 int demo_shmem(void)
@@ -272,7 +163,7 @@ int demo_shmem(void)
 	unsigned char *m[SH_NR] = { MAP_FAILED, MAP_FAILED, MAP_FAILED };
 	unsigned char *again = MAP_FAILED, *ls = MAP_FAILED, *mf = MAP_FAILED;
 	unsigned char *mf2 = MAP_FAILED, *kids[SH_NR + 1] = { NULL };
-	struct mline l[SH_NR], la, lls, lmf;
+	struct dm_maps_line l[SH_NR], la, lls, lmf;
 	struct mmaplab_stats b, a;
 	int zfd, lfd = -1, mfd = -1, ret = ML_EXIT_OK;
 	char *cells = NULL;
@@ -284,27 +175,27 @@ int demo_shmem(void)
 	zfd = open("/dev/zero", O_RDWR | O_CLOEXEC);
 	if (zfd < 0)
 		return dm_fail("/dev/zero");
-	m[SH_ANON] = map(PAGE, MAP_SHARED | MAP_ANONYMOUS, -1);
-	m[SH_PRIV] = map(PAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	m[SH_ZERO] = map(PAGE, MAP_SHARED, zfd);
+	m[SH_ANON] = dm_map(PAGE, MAP_SHARED | MAP_ANONYMOUS, -1);
+	m[SH_PRIV] = dm_map(PAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	m[SH_ZERO] = dm_map(PAGE, MAP_SHARED, zfd);
 	for (int k = 0; k < SH_NR; k++) {
 		if (m[k] == MAP_FAILED) {
 			ret = dm_fail("mmap");
 			goto out;
 		}
 		dm_maps(label[k], m[k], PAGE);
-		maps_line(m[k], &l[k]);
+		dm_maps_find(m[k], &l[k]);
 	}
 	dm_say("The shared anonymous page has a device (%s), an inode (%lu) and a\n"
 	       "path: it is a file of the kernel's internal tmpfs (shmem), named\n"
 	       "\"/dev/zero\" and deleted at once.  The private one has no file at all.\n"
 	       "Mapping /dev/zero shared gives another such file (inode %lu): the\n"
 	       "device's mmap() hands the VMA over to shmem.",
-	       l[SH_ANON].dev, l[SH_ANON].ino, l[SH_ZERO].ino);
+	       l[SH_ANON].dev, l[SH_ANON].inode, l[SH_ZERO].inode);
 	dm_claim("shared_anon_is_dev_zero_deleted",
-		 ends_with(l[SH_ANON].path, "/dev/zero (deleted)") && l[SH_ANON].ino,
+		 ends_with(l[SH_ANON].path, "/dev/zero (deleted)") && l[SH_ANON].inode,
 		 "the shared anonymous mapping is a file named /dev/zero (deleted)");
-	dm_claim("private_anon_has_no_file", !l[SH_PRIV].ino && !l[SH_PRIV].path[0],
+	dm_claim("private_anon_has_no_file", !l[SH_PRIV].inode && !l[SH_PRIV].path[0],
 		 "the private anonymous mapping has no file");
 	dm_claim("dev_zero_shared_same_as_anon",
 		 ends_with(l[SH_ZERO].path, "/dev/zero (deleted)") &&
@@ -315,7 +206,7 @@ int demo_shmem(void)
 		"The parent writes 'P' in the private page only; the two shared pages\n"
 		"it leaves untouched: no page-table entry.  The child writes 'C' in all\n"
 		"three and exits.");
-	wr(m[SH_PRIV], 'P');
+	dm_wr(m[SH_PRIV], 'P');
 	for (int k = 0; k < SH_NR; k++)
 		kids[k] = m[k];
 	if (child_writes_c(kids)) {
@@ -337,12 +228,12 @@ int demo_shmem(void)
 	dm_claim("parent_has_no_entry_before", empty,
 		 "the parent's page tables had no entry for either shared page");
 	for (int k = 0; k < SH_NR; k++)
-		dm_byte("the parent", label[k], rd(m[k]));
-	dm_claim("child_write_reaches_parent", rd(m[SH_ANON]) == 'C',
+		dm_byte("the parent", label[k], dm_rd(m[k]));
+	dm_claim("child_write_reaches_parent", dm_rd(m[SH_ANON]) == 'C',
 		 "the child's write reached the parent through MAP_SHARED|MAP_ANONYMOUS");
-	dm_claim("dev_zero_child_write_reaches_parent", rd(m[SH_ZERO]) == 'C',
+	dm_claim("dev_zero_child_write_reaches_parent", dm_rd(m[SH_ZERO]) == 'C',
 		 "and through the shared mapping of /dev/zero");
-	dm_claim("private_anon_does_not_carry", rd(m[SH_PRIV]) == 'P',
+	dm_claim("private_anon_does_not_carry", dm_rd(m[SH_PRIV]) == 'P',
 		 "the private anonymous page kept the parent's 'P'");
 	ret = dm_grid(label[SH_ANON], m[SH_ANON], PAGE, NULL);
 	if (ret)
@@ -350,18 +241,18 @@ int demo_shmem(void)
 
 	dm_step("A second MAP_SHARED|MAP_ANONYMOUS mapping",
 		"Same flags, same process: is it the same memory?");
-	again = map(PAGE, MAP_SHARED | MAP_ANONYMOUS, -1);
+	again = dm_map(PAGE, MAP_SHARED | MAP_ANONYMOUS, -1);
 	if (again == MAP_FAILED) {
 		ret = dm_fail("mmap");
 		goto out;
 	}
 	dm_maps("the second shared anonymous mapping", again, PAGE);
-	maps_line(again, &la);
-	dm_byte("the parent", "the second mapping", rd(again));
+	dm_maps_find(again, &la);
+	dm_byte("the parent", "the second mapping", dm_rd(again));
 	dm_claim("second_mmap_new_file",
-		 la.ino && la.ino != l[SH_ANON].ino && la.ino != l[SH_ZERO].ino,
+		 la.inode && la.inode != l[SH_ANON].inode && la.inode != l[SH_ZERO].inode,
 		 "the second mapping is another file (another inode)");
-	dm_claim("second_mmap_does_not_share", rd(again) == 0,
+	dm_claim("second_mmap_does_not_share", dm_rd(again) == 0,
 		 "it reads 0, not the 'C' of the first");
 	dm_say("No directory holds these files, so no open() finds them: fork() is\n"
 	       "the way to hand such a mapping on (root can also reach it through\n"
@@ -374,22 +265,22 @@ int demo_shmem(void)
 	lfd = dm_object(1, MMAPLAB_BACKING_SHMEM, &ret);
 	if (lfd < 0)
 		goto out;
-	mfd = memfd_sized("mmaplab-demo", PAGE, 'F');
+	mfd = dm_memfd("mmaplab-demo", PAGE, 'F', 0);
 	if (mfd < 0) {
 		ret = dm_fail("memfd");
 		goto out;
 	}
-	ls = map(PAGE, MAP_SHARED, lfd);
-	mf = map(PAGE, MAP_SHARED, mfd);
+	ls = dm_map(PAGE, MAP_SHARED, lfd);
+	mf = dm_map(PAGE, MAP_SHARED, mfd);
 	if (ls == MAP_FAILED || mf == MAP_FAILED) {
 		ret = dm_fail("mmap");
 		goto out;
 	}
 	dm_maps("the shmem lab object", ls, PAGE);
 	dm_maps("the memfd", mf, PAGE);
-	maps_line(ls, &lls);
-	maps_line(mf, &lmf);
-	dm_claim("lab_shmem_on_same_mount", lls.ino && !strcmp(lls.dev, l[SH_ANON].dev),
+	dm_maps_find(ls, &lls);
+	dm_maps_find(mf, &lmf);
+	dm_claim("lab_shmem_on_same_mount", lls.inode && !strcmp(lls.dev, l[SH_ANON].dev),
 		 "the lab object's file is on the same internal mount as /dev/zero (deleted)");
 	dm_claim("memfd_on_same_mount",
 		 !strncmp(lmf.path, "/memfd:", 7) && ends_with(lmf.path, " (deleted)") &&
@@ -409,19 +300,19 @@ int demo_shmem(void)
 	if (ret)
 		goto out;
 	dm_counters("the shmem lab object", &b, &a);
-	dm_byte("the parent", "the shmem lab object", rd(ls));
-	dm_byte("the parent", "the memfd", rd(mf));
-	dm_claim("lab_shmem_child_write_reaches_parent", rd(ls) == 'C',
+	dm_byte("the parent", "the shmem lab object", dm_rd(ls));
+	dm_byte("the parent", "the memfd", dm_rd(mf));
+	dm_claim("lab_shmem_child_write_reaches_parent", dm_rd(ls) == 'C',
 		 "the child's write reached the parent through the lab object");
-	dm_claim("memfd_child_write_reaches_parent", rd(mf) == 'C',
+	dm_claim("memfd_child_write_reaches_parent", dm_rd(mf) == 'C',
 		 "and through the memfd");
-	mf2 = map(PAGE, MAP_SHARED, mfd);
+	mf2 = dm_map(PAGE, MAP_SHARED, mfd);
 	if (mf2 == MAP_FAILED) {
 		ret = dm_fail("mmap");
 		goto out;
 	}
-	dm_byte("the parent", "a second mmap() of the memfd", rd(mf2));
-	dm_claim("memfd_second_mmap_shares", rd(mf2) == 'C',
+	dm_byte("the parent", "a second mmap() of the memfd", dm_rd(mf2));
+	dm_claim("memfd_second_mmap_shares", dm_rd(mf2) == 'C',
 		 "a second mmap() of the memfd is the same memory");
 
 	dm_lesson("Shared anonymous memory is a shmem file that no directory holds: each\n"
@@ -429,14 +320,14 @@ int demo_shmem(void)
 		  "it on.  A memfd or a shmem lab object is the same kind of file with a\n"
 		  "descriptor, so any mmap() of it shares it.");
 out:
-	unmap(mf2, PAGE);
-	unmap(mf, PAGE);
-	unmap(ls, PAGE);
-	unmap(again, PAGE);
+	dm_unmap(mf2, PAGE);
+	dm_unmap(mf, PAGE);
+	dm_unmap(ls, PAGE);
+	dm_unmap(again, PAGE);
 	for (int k = 0; k < SH_NR; k++)
-		unmap(m[k], PAGE);
-	close_fd(mfd);
-	close_fd(lfd);
+		dm_unmap(m[k], PAGE);
+	dm_close(mfd);
+	dm_close(lfd);
 	close(zfd);
 	return ret;
 }
@@ -462,24 +353,24 @@ struct fe_child {
 static int fe_report_child(void *arg, int wfd)
 {
 	struct fe_child *c = arg;
-	struct mline l;
+	struct dm_maps_line l;
 	char buf[8];
 	bool priv;
 
 	if (c->go_w >= 0)
 		close(c->go_w);
 	for (int k = 0; k < FE_NR; k++) {
-		if (maps_line(c->m[k], &l))
+		if (dm_maps_find(c->m[k], &l))
 			write_all(wfd, l.text);
 		else
 			write_all(wfd, "-");
 		write_all(wfd, "\n");
 	}
-	priv = maps_line(c->m[FE_PRIV], &l);
+	priv = dm_maps_find(c->m[FE_PRIV], &l);
 	close(wfd);
 	while (c->go >= 0 && read(c->go, buf, sizeof(buf)) != 0)
 		;
-	return priv ? rd(c->m[FE_PRIV]) : 0;
+	return priv ? dm_rd(c->m[FE_PRIV]) : 0;
 }
 
 /* The child that becomes "cat /proc/self/maps -": exec drops it all. */
@@ -501,14 +392,14 @@ static int fe_exec_child(void *arg, int wfd)
 static bool fe_same_lines(const struct fe_child *c, const char *text, bool *has)
 {
 	char line[512];
-	struct mline l;
+	struct dm_maps_line l;
 	bool same = true;
 
 	for (int k = 0; k < FE_NR; k++) {
 		if (!nth_line(text, k, line, sizeof(line)))
 			line[0] = 0;
 		has[k] = line[0] && strcmp(line, "-");
-		if (!maps_line(c->m[k], &l) || strcmp(l.text, line))
+		if (!dm_maps_find(c->m[k], &l) || strcmp(l.text, line))
 			same = false;
 	}
 	return same;
@@ -517,6 +408,48 @@ static bool fe_same_lines(const struct fe_child *c, const char *text, bool *has)
 static const char *const fe_label[FE_NR] = {
 	"the lab object, MAP_SHARED", "private anonymous", "shared anonymous",
 };
+
+/*
+ * Fork fe_report_child over @c and read what it sends into @text.  While
+ * the child lives, the counters of lab object @lfd go to *@mid (when not
+ * NULL), and @c->go_w (when open) is closed to let it exit; once it has,
+ * they go to *@a and its exit status to *@status.  0 or an exit code.
+ */
+static int fe_fork(struct fe_child *c, int lfd, char *text, size_t size,
+		   struct mmaplab_stats *mid, struct mmaplab_stats *a, int *status)
+{
+	int rfd, ret;
+	pid_t pid = spawn(fe_report_child, c, &rfd);
+
+	if (pid < 0)
+		return ML_EXIT_FAIL;
+	slurp(rfd, text, size);
+	ret = mid ? dm_stats(lfd, mid) : 0;
+	dm_close(c->go_w);
+	c->go_w = -1;
+	*status = dm_reap(pid);
+	if (*status < 0 && !ret)
+		ret = ML_EXIT_FAIL;
+	if (!ret)
+		ret = dm_stats(lfd, a);
+	return ret;
+}
+
+/* Say the child's lines @text, each after its mapping's label when @labelled. */
+static void fe_say_lines(const char *text, bool labelled)
+{
+	char line[512];
+
+	dm_say("the child's /proc/self/maps:");
+	for (int k = 0; k < FE_NR; k++) {
+		if (!nth_line(text, k, line, sizeof(line)))
+			continue;
+		if (labelled)
+			dm_say("  %-28s %s", fe_label[k], line);
+		else
+			dm_say("  %s", line);
+	}
+}
 
 /* Step "exec": fork, the child execs cat; 0 or an exit code. */
 static int fe_exec(struct fe_child *c, int lfd)
@@ -558,7 +491,7 @@ static int fe_exec(struct fe_child *c, int lfd)
 		errno = err;
 		dm_fail("exec of /bin/cat");
 		close(rfd);
-		reap(pid);
+		dm_reap(pid);
 		ret = ML_EXIT_FAIL;
 		goto out;
 	}
@@ -566,7 +499,7 @@ static int fe_exec(struct fe_child *c, int lfd)
 	close(in[1]);
 	in[1] = -1;
 	slurp(rfd, text, sizeof(text));
-	if (reap(pid) != 0 && !ret)
+	if (dm_reap(pid) != 0 && !ret)
 		ret = ML_EXIT_FAIL;
 	if (ret)
 		goto out;
@@ -588,10 +521,10 @@ static int fe_exec(struct fe_child *c, int lfd)
 		 a.vmas_live == b.vmas_live,
 		 "fork opened a copy of the lab VMA and exec closed it, the child still running");
 out:
-	close_fd(in[0]);
-	close_fd(in[1]);
-	close_fd(st[0]);
-	close_fd(st[1]);
+	dm_close(in[0]);
+	dm_close(in[1]);
+	dm_close(st[0]);
+	dm_close(st[1]);
 	return ret;
 }
 
@@ -600,10 +533,9 @@ int demo_fork_exec(void)
 	struct fe_child c = { .m = { MAP_FAILED, MAP_FAILED, MAP_FAILED },
 			      .go = -1, .go_w = -1 };
 	struct mmaplab_stats b, mid, a;
-	int lfd, ret = ML_EXIT_OK, go[2] = { -1, -1 }, rfd, byte;
-	char text[2048], line[512];
+	int lfd, ret = ML_EXIT_OK, go[2], status, byte;
+	char text[2048];
 	bool same, has[FE_NR];
-	pid_t pid;
 
 	dm_step("Three mappings",
 		"A lab object of one page mapped MAP_SHARED (holding 'L'), a private\n"
@@ -611,18 +543,18 @@ int demo_fork_exec(void)
 	lfd = dm_object(1, MMAPLAB_BACKING_PAGES, &ret);
 	if (lfd < 0)
 		return ret;
-	c.m[FE_LAB] = map(PAGE, MAP_SHARED, lfd);
-	c.m[FE_PRIV] = map(PAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	c.m[FE_SHARED] = map(PAGE, MAP_SHARED | MAP_ANONYMOUS, -1);
+	c.m[FE_LAB] = dm_map(PAGE, MAP_SHARED, lfd);
+	c.m[FE_PRIV] = dm_map(PAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	c.m[FE_SHARED] = dm_map(PAGE, MAP_SHARED | MAP_ANONYMOUS, -1);
 	for (int k = 0; k < FE_NR; k++) {
 		if (c.m[k] == MAP_FAILED) {
 			ret = dm_fail("mmap");
 			goto out;
 		}
 	}
-	wr(c.m[FE_LAB], 'L');
-	wr(c.m[FE_PRIV], 'P');
-	wr(c.m[FE_SHARED], 'S');
+	dm_wr(c.m[FE_LAB], 'L');
+	dm_wr(c.m[FE_PRIV], 'P');
+	dm_wr(c.m[FE_SHARED], 'S');
 	for (int k = 0; k < FE_NR; k++)
 		dm_maps(fe_label[k], c.m[k], PAGE);
 
@@ -636,27 +568,11 @@ int demo_fork_exec(void)
 	c.go = go[0];
 	c.go_w = go[1];
 	ret = dm_stats(lfd, &b);
-	if (ret)
-		goto out_go;
-	pid = spawn(fe_report_child, &c, &rfd);
-	if (pid < 0) {
-		ret = ML_EXIT_FAIL;
-		goto out_go;
-	}
-	slurp(rfd, text, sizeof(text));
-	ret = dm_stats(lfd, &mid);
-	close(go[1]);
-	go[1] = -1;
-	if (reap(pid) < 0 && !ret)
-		ret = ML_EXIT_FAIL;
 	if (!ret)
-		ret = dm_stats(lfd, &a);
+		ret = fe_fork(&c, lfd, text, sizeof(text), &mid, &a, &status);
 	if (ret)
-		goto out_go;
-	dm_say("the child's /proc/self/maps:");
-	for (int k = 0; k < FE_NR; k++)
-		if (nth_line(text, k, line, sizeof(line)))
-			dm_say("  %s", line);
+		goto out;
+	fe_say_lines(text, false);
 	same = fe_same_lines(&c, text, has);
 	dm_claim("child_has_same_maps", same,
 		 "the child's lines are the parent's, address, kind and file alike");
@@ -677,7 +593,7 @@ int demo_fork_exec(void)
 		"with the exec, every mapping of it.");
 	ret = fe_exec(&c, lfd);
 	if (ret)
-		goto out_go;
+		goto out;
 
 	dm_step("MADV_DONTFORK and MADV_WIPEONFORK",
 		"Mark the lab mapping MADV_DONTFORK and the private anonymous page\n"
@@ -685,72 +601,42 @@ int demo_fork_exec(void)
 	if (madvise(c.m[FE_LAB], PAGE, MADV_DONTFORK) ||
 	    madvise(c.m[FE_PRIV], PAGE, MADV_WIPEONFORK)) {
 		ret = dm_fail("madvise");
-		goto out_go;
+		goto out;
 	}
+	dm_close(c.go);
 	c.go = -1;
-	c.go_w = -1;
 	ret = dm_stats(lfd, &b);
+	if (!ret)
+		ret = fe_fork(&c, lfd, text, sizeof(text), NULL, &a, &byte);
 	if (ret)
-		goto out_go;
-	pid = spawn(fe_report_child, &c, &rfd);
-	if (pid < 0) {
-		ret = ML_EXIT_FAIL;
-		goto out_go;
-	}
-	slurp(rfd, text, sizeof(text));
-	byte = reap(pid);
-	ret = byte < 0 ? ML_EXIT_FAIL : dm_stats(lfd, &a);
-	if (ret)
-		goto out_go;
-	dm_say("the child's /proc/self/maps:");
-	for (int k = 0; k < FE_NR; k++)
-		if (nth_line(text, k, line, sizeof(line)))
-			dm_say("  %-28s %s", fe_label[k], line);
+		goto out;
+	fe_say_lines(text, true);
 	fe_same_lines(&c, text, has);
 	dm_counters("the lab object", &b, &a);
 	dm_byte("the child", "the private anonymous page", byte);
-	dm_byte("the parent", "the private anonymous page", rd(c.m[FE_PRIV]));
+	dm_byte("the parent", "the private anonymous page", dm_rd(c.m[FE_PRIV]));
 	dm_claim("dontfork_not_inherited", !has[FE_LAB] && has[FE_SHARED],
 		 "the child has no lab mapping (and still the shared anonymous one)");
 	dm_claim("dontfork_no_vma_open", a.vma_opens == b.vma_opens,
 		 "so the module saw no ->open");
 	dm_claim("wipeonfork_child_reads_zero", has[FE_PRIV] && byte == 0,
 		 "the child has the private page, and it reads 0");
-	dm_claim("wipeonfork_parent_keeps", rd(c.m[FE_PRIV]) == 'P',
+	dm_claim("wipeonfork_parent_keeps", dm_rd(c.m[FE_PRIV]) == 'P',
 		 "the parent's page still holds 'P'");
 
 	dm_lesson("fork() gives the child a copy of every mapping, private or shared as\n"
 		  "it was, unless MADV_DONTFORK says no; exec() throws the whole address\n"
 		  "space away, and the new program starts with only its own mappings.");
-out_go:
-	close_fd(go[0]);
-	close_fd(go[1]);
 out:
+	dm_close(c.go);
+	dm_close(c.go_w);
 	for (int k = 0; k < FE_NR; k++)
-		unmap(c.m[k], PAGE);
+		dm_unmap(c.m[k], PAGE);
 	close(lfd);
 	return ret;
 }
 
 /* --------------------------------------------------------- boundaries */
-
-/*
- * Read the byte at @off of the mapping [@base, @base + @len), surviving
- * the SIGBUS or SIGSEGV it may raise (mapping.c's guarded access): the
- * signal or 0; *@byte gets the byte, or -1.
- */
-static int probe(void *base, size_t len, size_t off, int *byte)
-{
-	int err = ml_guard_install(base, len);
-
-	*byte = -1;
-	if (err) {
-		errno = -err;
-		dm_fail("sigaction");
-		return -1;
-	}
-	return ml_guarded_access((unsigned char *)base + off, ML_TOUCH_READ, 0, byte);
-}
 
 /* mmap() of @len bytes of @fd at @off: the mapping, or NULL and *@err. */
 static void *map_at(size_t len, int prot, int flags, int fd, off_t off, int *err)
@@ -759,6 +645,15 @@ static void *map_at(size_t len, int prot, int flags, int fd, off_t off, int *err
 
 	*err = p == MAP_FAILED ? errno : 0;
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Read page @i of @p (dm_probe()) and say what came of it: the signal, 0 or -1. */
+static int probe_page(const unsigned char *p, size_t i)
+{
+	int byte, sig = dm_probe(p + i * PAGE, &byte, NULL);
+
+	dm_say("page %zu: %s", i, sig > 0 ? ml_signame(sig) : "read, no signal");
+	return sig;
 }
 
 static const char *errname(int err)
@@ -779,17 +674,13 @@ static const char *errname(int err)
 
 int demo_boundaries(void)
 {
-	struct sigaction old_bus, old_segv;
 	struct mmaplab_stats b, a;
 	unsigned char *p = NULL, *q = NULL, *r = NULL, *s = NULL;
 	int lfd, lfd1 = -1, mfd = -1, ffd = -1, ret = ML_EXIT_OK;
 	int e_lab, e_memfd, e_lab1, e_memfd1, sig0, sig1, byte;
-	struct mline l;
+	struct dm_maps_line l;
 	struct stat st;
 	bool zeros = true, gone;
-
-	if (sigaction(SIGBUS, NULL, &old_bus) || sigaction(SIGSEGV, NULL, &old_segv))
-		return dm_fail("sigaction");
 
 	dm_step("The offset must be a multiple of the page size",
 		"A lab object and a memfd, two pages each.  Map one page of each at\n"
@@ -797,7 +688,7 @@ int demo_boundaries(void)
 	lfd = dm_object(2, MMAPLAB_BACKING_PAGES, &ret);
 	if (lfd < 0)
 		return ret;
-	mfd = memfd_sized("mmaplab-demo", 2 * PAGE, 'F');
+	mfd = dm_memfd("mmaplab-demo", 2 * PAGE, 'F', 0);
 	if (mfd < 0) {
 		ret = dm_fail("memfd");
 		goto out;
@@ -806,9 +697,9 @@ int demo_boundaries(void)
 	if (ret)
 		goto out;
 	p = map_at(PAGE, PROT_READ, MAP_SHARED, lfd, 100, &e_lab);
-	unmap(p, PAGE);
+	dm_unmap(p, PAGE);
 	p = map_at(PAGE, PROT_READ, MAP_SHARED, mfd, 100, &e_memfd);
-	unmap(p, PAGE);
+	dm_unmap(p, PAGE);
 	dm_say("mmap() of the lab object at offset 100: %s", errname(e_lab));
 	dm_say("mmap() of the memfd at offset 100: %s", errname(e_memfd));
 	p = map_at(PAGE, PROT_READ, MAP_SHARED, lfd, (off_t)PAGE, &e_lab1);
@@ -830,30 +721,29 @@ int demo_boundaries(void)
 		 "an offset of one page works for both");
 	dm_claim("module_never_asked", a.mmaps == b.mmaps + 1,
 		 "the module saw only the mmap() that worked");
-	unmap(p, PAGE);
-	unmap(q, PAGE);
+	dm_unmap(p, PAGE);
+	dm_unmap(q, PAGE);
 	p = NULL;
 	q = NULL;
 
 	dm_step("The length is rounded up to whole pages",
 		"Map 100 bytes of the memfd, MAP_SHARED, then store 'Z' in the last\n"
 		"byte of the page (offset %zu), beyond the 100 asked for.", PAGE - 1);
-	q = map_at(100, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0, &e_memfd);
-	if (!q) {
-		errno = e_memfd;
+	q = dm_map(100, MAP_SHARED, mfd);
+	if (q == MAP_FAILED) {
 		ret = dm_fail("mmap");
 		goto out;
 	}
 	dm_maps("100 bytes of the memfd", q, 100);
-	maps_line(q, &l);
-	wr(q + PAGE - 1, 'Z');
-	dm_byte("pread()", "the memfd at that offset", file_byte(mfd, (off_t)PAGE - 1));
+	dm_maps_find(q, &l);
+	dm_wr(q + PAGE - 1, 'Z');
+	dm_byte("pread()", "the memfd at that offset", dm_file_byte(mfd, (off_t)PAGE - 1));
 	dm_claim("length_rounded_up_to_page", l.end - l.start == PAGE,
 		 "the VMA is one whole page");
-	dm_claim("whole_page_usable", file_byte(mfd, (off_t)PAGE - 1) == 'Z',
+	dm_claim("whole_page_usable", dm_file_byte(mfd, (off_t)PAGE - 1) == 'Z',
 		 "the store past byte 100 worked and reached the file");
 	munmap(q, 100);
-	gone = !maps_line(q, &l);
+	gone = !dm_maps_find(q, &l);
 	q = NULL;
 	dm_claim("munmap_rounds_up_too", gone,
 		 "munmap() of 100 bytes removed the whole page");
@@ -864,9 +754,8 @@ int demo_boundaries(void)
 	lfd1 = dm_object(1, MMAPLAB_BACKING_PAGES, &ret);
 	if (lfd1 < 0)
 		goto out;
-	r = map_at(2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, lfd1, 0, &e_lab);
-	if (!r) {
-		errno = e_lab;
+	r = dm_map(2 * PAGE, MAP_SHARED, lfd1);
+	if (r == MAP_FAILED) {
 		ret = dm_fail("mmap");
 		goto out;
 	}
@@ -874,10 +763,8 @@ int demo_boundaries(void)
 	ret = dm_stats(lfd1, &b);
 	if (ret)
 		goto out;
-	sig0 = probe(r, 2 * PAGE, 0, &byte);
-	dm_say("page 0: %s", sig0 > 0 ? ml_signame(sig0) : "read, no signal");
-	sig1 = probe(r, 2 * PAGE, PAGE, &byte);
-	dm_say("page 1: %s", sig1 > 0 ? ml_signame(sig1) : "read, no signal");
+	sig0 = probe_page(r, 0);
+	sig1 = probe_page(r, 1);
 	ret = sig0 < 0 || sig1 < 0 ? ML_EXIT_FAIL : dm_stats(lfd1, &a);
 	if (ret)
 		goto out;
@@ -894,30 +781,28 @@ int demo_boundaries(void)
 		"A memfd holding 100 bytes ('F' first), mapped two pages long,\n"
 		"MAP_SHARED.  Read bytes 100 to %zu, then page 1; store 'X' at byte\n"
 		"200 and look at the file's size.", PAGE - 1);
-	ffd = memfd_sized("mmaplab-demo-100", 100, 'F');
+	ffd = dm_memfd("mmaplab-demo-100", 100, 'F', 0);
 	if (ffd < 0) {
 		ret = dm_fail("memfd");
 		goto out;
 	}
-	s = map_at(2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ffd, 0, &e_memfd);
-	if (!s) {
-		errno = e_memfd;
+	s = dm_map(2 * PAGE, MAP_SHARED, ffd);
+	if (s == MAP_FAILED) {
 		ret = dm_fail("mmap");
 		goto out;
 	}
 	dm_maps("the memfd", s, 2 * PAGE);
-	sig0 = probe(s, 2 * PAGE, 0, &byte);
+	sig0 = dm_probe(s, &byte, NULL);
 	dm_byte("the process", "byte 0", byte);
 	for (size_t i = 100; sig0 == 0 && i < PAGE; i++)
-		zeros = zeros && rd(s + i) == 0;
+		zeros = zeros && dm_rd(s + i) == 0;
 	dm_say("bytes 100 to %zu: %s", PAGE - 1, zeros ? "all 0" : "not all 0");
-	sig1 = probe(s, 2 * PAGE, PAGE, &byte);
-	dm_say("page 1: %s", sig1 > 0 ? ml_signame(sig1) : "read, no signal");
+	sig1 = probe_page(s, 1);
 	if (sig0 < 0 || sig1 < 0) {
 		ret = ML_EXIT_FAIL;
 		goto out;
 	}
-	wr(s + 200, 'X');
+	dm_wr(s + 200, 'X');
 	if (fstat(ffd, &st)) {
 		ret = dm_fail("fstat");
 		goto out;
@@ -931,7 +816,7 @@ int demo_boundaries(void)
 		 "the rest of the file's last page is mapped and reads 0");
 	dm_claim("past_file_end_sigbus", sig1 == SIGBUS,
 		 "the page after it raises SIGBUS");
-	dm_claim("tail_write_not_in_file", st.st_size == 100 && file_byte(ffd, 200) == -1,
+	dm_claim("tail_write_not_in_file", st.st_size == 100 && dm_file_byte(ffd, 200) == -1,
 		 "a store in the tail does not grow the file");
 
 	dm_lesson("mmap() works in whole pages: the offset must be a multiple of the page\n"
@@ -939,15 +824,13 @@ int demo_boundaries(void)
 		  "whole (its tail reads 0 and is not the file); a page that lies wholly\n"
 		  "past the end of the file raises SIGBUS.");
 out:
-	sigaction(SIGBUS, &old_bus, NULL);
-	sigaction(SIGSEGV, &old_segv, NULL);
-	unmap(s, 2 * PAGE);
-	unmap(r, 2 * PAGE);
-	unmap(q, PAGE);
-	unmap(p, PAGE);
-	close_fd(ffd);
-	close_fd(mfd);
-	close_fd(lfd1);
+	dm_unmap(s, 2 * PAGE);
+	dm_unmap(r, 2 * PAGE);
+	dm_unmap(q, PAGE);
+	dm_unmap(p, PAGE);
+	dm_close(ffd);
+	dm_close(mfd);
+	dm_close(lfd1);
 	close(lfd);
 	return ret;
 }
@@ -1035,17 +918,17 @@ static int om_try(int fd, const char *what, struct om_result *o)
 	int ret;
 
 	p = map_at(PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0, &o->e_shared_rw);
-	unmap(p, PAGE);
+	dm_unmap(p, PAGE);
 	dm_say("mmap(PROT_READ|PROT_WRITE, MAP_SHARED): %s", errname(o->e_shared_rw));
 	p = map_at(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0, &o->e_private_rw);
 	dm_say("mmap(PROT_READ|PROT_WRITE, MAP_PRIVATE): %s", errname(o->e_private_rw));
 	o->wrote = -1;
 	if (p) {
-		wr(p, 'P');
-		o->wrote = rd(p);
+		dm_wr(p, 'P');
+		o->wrote = dm_rd(p);
 		snprintf(label, sizeof(label), "%s, private, after a store", what);
 		ret = dm_grid(label, p, PAGE, NULL);
-		unmap(p, PAGE);
+		dm_unmap(p, PAGE);
 		if (ret)
 			return ret;
 	}
@@ -1057,7 +940,7 @@ static int om_try(int fd, const char *what, struct om_result *o)
 		dm_maps(label, q, PAGE);
 		ret = vma_flags(q, &o->vm_flags, flags, sizeof(flags));
 		if (ret) {
-			unmap(q, PAGE);
+			dm_unmap(q, PAGE);
 			return ret;
 		}
 		dm_say("its VMA flags (as smaps' VmFlags): %s", flags);
@@ -1065,7 +948,7 @@ static int om_try(int fd, const char *what, struct om_result *o)
 		       "took away, for good, the right to write to the file through it.");
 		o->e_mprotect = mprotect(q, PAGE, PROT_READ | PROT_WRITE) ? errno : 0;
 		dm_say("mprotect(PROT_READ|PROT_WRITE) of it: %s", errname(o->e_mprotect));
-		unmap(q, PAGE);
+		dm_unmap(q, PAGE);
 	}
 	return 0;
 }
@@ -1083,7 +966,7 @@ int demo_open_mode(void)
 	dm_step("A memfd, reopened read-only",
 		"A memfd of one page holding 'F'; open /proc/self/fd/N again with\n"
 		"O_RDONLY and map that descriptor three ways.");
-	mfd = memfd_sized("mmaplab-demo", PAGE, 'F');
+	mfd = dm_memfd("mmaplab-demo", PAGE, 'F', 0);
 	if (mfd < 0)
 		return dm_fail("memfd");
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
@@ -1095,11 +978,11 @@ int demo_open_mode(void)
 	ret = om_try(ro, "the memfd", &o);
 	if (ret)
 		goto out;
-	dm_byte("pread()", "the memfd", file_byte(mfd, 0));
+	dm_byte("pread()", "the memfd", dm_file_byte(mfd, 0));
 	dm_claim("rdonly_shared_writable_eacces", o.e_shared_rw == EACCES,
 		 "a shared writable mapping of a read-only descriptor: EACCES");
 	dm_claim("rdonly_private_writable_ok",
-		 !o.e_private_rw && o.wrote == 'P' && file_byte(mfd, 0) == 'F',
+		 !o.e_private_rw && o.wrote == 'P' && dm_file_byte(mfd, 0) == 'F',
 		 "a private writable one works: the store lands in a copy, the file keeps 'F'");
 	dm_claim("rdonly_shared_no_maywrite",
 		 !o.e_shared_r && !(o.vm_flags & MMAPLAB_VM_MAYWRITE),
@@ -1162,10 +1045,10 @@ int demo_open_mode(void)
 	lwo = object_opened(O_WRONLY, &ret);
 	if (lwo < 0)
 		goto out;
-	unmap(map_at(PAGE, PROT_WRITE, MAP_SHARED, wo, 0, &e_wo_sh), PAGE);
-	unmap(map_at(PAGE, PROT_WRITE, MAP_PRIVATE, wo, 0, &e_wo_pr), PAGE);
-	unmap(map_at(PAGE, PROT_WRITE, MAP_SHARED, lwo, 0, &e_lwo_sh), PAGE);
-	unmap(map_at(PAGE, PROT_WRITE, MAP_PRIVATE, lwo, 0, &e_lwo_pr), PAGE);
+	dm_unmap(map_at(PAGE, PROT_WRITE, MAP_SHARED, wo, 0, &e_wo_sh), PAGE);
+	dm_unmap(map_at(PAGE, PROT_WRITE, MAP_PRIVATE, wo, 0, &e_wo_pr), PAGE);
+	dm_unmap(map_at(PAGE, PROT_WRITE, MAP_SHARED, lwo, 0, &e_lwo_sh), PAGE);
+	dm_unmap(map_at(PAGE, PROT_WRITE, MAP_PRIVATE, lwo, 0, &e_lwo_pr), PAGE);
 	dm_say("the memfd: %s shared, %s private", errname(e_wo_sh), errname(e_wo_pr));
 	dm_say("the lab object: %s shared, %s private", errname(e_lwo_sh), errname(e_lwo_pr));
 	dm_claim("wronly_memfd_mmap_eacces", e_wo_sh == EACCES && e_wo_pr == EACCES,
@@ -1178,11 +1061,11 @@ int demo_open_mode(void)
 		  "shared mapping of a read-only descriptor can never become writable.  A\n"
 		  "private mapping may always be written: its stores never reach the file.");
 out:
-	unmap(q, PAGE);
-	close_fd(lwo);
-	close_fd(lro);
-	close_fd(wo);
-	close_fd(ro);
+	dm_unmap(q, PAGE);
+	dm_close(lwo);
+	dm_close(lro);
+	dm_close(wo);
+	dm_close(ro);
 	close(mfd);
 	return ret;
 }

@@ -17,7 +17,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +37,6 @@
 #ifndef STATX_ATTR_DAX
 #define STATX_ATTR_DAX		0x00200000
 #endif
-
-#define PAGE	((size_t)sysconf(_SC_PAGESIZE))
 
 /* The claims about the DAX filesystem, skipped together without one. */
 static const struct {
@@ -67,34 +64,11 @@ struct dax_fs {
 	bool env;		/* named by $MMAPLAB_DEMO_DAX */
 };
 
-/* A new string, formatted (exits on failure to allocate). */
-static char *str(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *str(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 static void free_dax(struct dax_fs *fs)
 {
 	free(fs->dir);
 	free(fs->how);
 	free(fs->why);
-}
-
-static void wr(void *p, unsigned char c)
-{
-	WRITE_ONCE(*(unsigned char *)p, c);
-}
-
-static void *map(size_t len, int flags, int fd)
-{
-	return mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
 }
 
 /* true when the mount options @opts turn DAX on for every file. */
@@ -132,15 +106,15 @@ static void no_dax_why(struct dax_fs *fs)
 
 	first_line("/run/mmaplab-vm-nopmem", vm, sizeof(vm));
 	if (vm[0]) {
-		fs->why = str("no DAX filesystem in this VM: %s", vm);
+		fs->why = xasprintf("no DAX filesystem in this VM: %s", vm);
 		return;
 	}
 	if (access("/sys/block", F_OK)) {
-		fs->why = str("no block layer (no /sys/block: CONFIG_BLOCK=n), so no pmem device");
+		fs->why = xasprintf("no block layer (no /sys/block: CONFIG_BLOCK=n), so no pmem device");
 		return;
 	}
 	if (access("/sys/bus/nd", F_OK)) {
-		fs->why = str("no NVDIMM: no /sys/bus/nd (no libnvdimm, or no NVDIMM)");
+		fs->why = xasprintf("no NVDIMM: no /sys/bus/nd (no libnvdimm, or no NVDIMM)");
 		return;
 	}
 	d = opendir("/sys/block");
@@ -157,13 +131,13 @@ static void no_dax_why(struct dax_fs *fs)
 	if (d)
 		closedir(d);
 	if (!pmem[0])
-		fs->why = str("no pmem device (no /sys/block/pmem*): no namespace for nd_pmem");
+		fs->why = xasprintf("no pmem device (no /sys/block/pmem*): no namespace for nd_pmem");
 	else if (!capable)
-		fs->why = str("/dev/%s has no DAX (queue/dax is 0): %s", pmem,
-			      "a raw namespace has no struct pages; it needs fsdax mode");
+		fs->why = xasprintf("/dev/%s has no DAX (queue/dax is 0): %s", pmem,
+				    "a raw namespace has no struct pages; it needs fsdax mode");
 	else
-		fs->why = str("no filesystem is mounted with -o dax (e.g. on /dev/%s), %s", pmem,
-			      "and MMAPLAB_DEMO_DAX is not set");
+		fs->why = xasprintf("no filesystem is mounted with -o dax (e.g. on /dev/%s), %s",
+				    pmem, "and MMAPLAB_DEMO_DAX is not set");
 }
 
 /* Find the DAX filesystem: $MMAPLAB_DEMO_DAX, or a dax mount; true if any. */
@@ -176,7 +150,7 @@ static bool find_dax(struct dax_fs *fs)
 	memset(fs, 0, sizeof(*fs));
 	if (env && env[0]) {
 		fs->dir = xstrdup(env);
-		fs->how = str("MMAPLAB_DEMO_DAX=%s", env);
+		fs->how = xasprintf("MMAPLAB_DEMO_DAX=%s", env);
 		fs->env = true;
 		return true;
 	}
@@ -187,7 +161,7 @@ static bool find_dax(struct dax_fs *fs)
 			continue;
 		fs->dir = xstrdup(dir);
 		line[strcspn(line, "\n")] = 0;
-		fs->how = str("/proc/mounts: %s", line);
+		fs->how = xasprintf("/proc/mounts: %s", line);
 		fclose(f);
 		return true;
 	}
@@ -197,53 +171,18 @@ static bool find_dax(struct dax_fs *fs)
 	return false;
 }
 
-/* smaps' VmFlags of the VMA holding @addr (NULL if not found).  Free it. */
-static char *vmflags(const void *addr)
-{
-	uintptr_t a = (uintptr_t)addr;
-	char line[512], *flags = NULL;
-	bool in = false;
-	FILE *f = fopen("/proc/self/smaps", "re");
-
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long s, e;
-
-		/* a VMA's heading; the fields' names never read as two numbers */
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {
-			in = a >= s && a < e;
-			continue;
-		}
-		if (in && !strncmp(line, "VmFlags:", 8)) {
-			line[strcspn(line, "\n")] = 0;
-			while (line[0] && line[strlen(line) - 1] == ' ')
-				line[strlen(line) - 1] = 0;
-			flags = xstrdup(line + 8 + strspn(line + 8, " \t"));
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	return flags;
-}
-
-/* true when the VmFlags string @flags has the two-letter flag @fl. */
-static bool has_flag(const char *flags, const char *fl)
-{
-	for (const char *p = flags; (p = strstr(p, fl)); p += 2)
-		if ((p == flags || p[-1] == ' ') && (p[2] == ' ' || !p[2]))
-			return true;
-	return false;
-}
-
 /* Say the VmFlags of the mapping at @addr; true when they have "sf". */
 static bool show_vmflags(const char *label, const void *addr)
 {
-	char *fl = vmflags(addr);
-	bool sf = fl && has_flag(fl, "sf");
+	char fl[512];
+	bool found = dm_vmflags(addr, fl, sizeof(fl));
+	size_t n = strlen(fl);
 
-	dm_say("smaps VmFlags of %s: %s", label, fl ? fl : "(not found)");
-	free(fl);
-	return sf;
+	/* without the blank after the last flag */
+	while (n && fl[n - 1] == ' ')
+		fl[--n] = 0;
+	dm_say("smaps VmFlags of %s: %s", label, found ? fl : "(not found)");
+	return found && dm_has_vmflag(fl, "sf");
 }
 
 /* The block device @fd's file lives on ("pmem0"); "" if none.  Free it. */
@@ -281,7 +220,7 @@ static char *journal_info(const char *dev)
 	d = opendir("/proc/fs/jbd2");
 	while (d && (e = readdir(d))) {
 		if (!strncmp(e->d_name, dev, len) && e->d_name[len] == '-') {
-			path = str("/proc/fs/jbd2/%s/info", e->d_name);
+			path = xasprintf("/proc/fs/jbd2/%s/info", e->d_name);
 			break;
 		}
 	}
@@ -375,7 +314,7 @@ static int hole_file(const char *dir, char **path)
 {
 	int fd, err;
 
-	*path = str("%s/mmaplab-map-sync-XXXXXX", dir);
+	*path = xasprintf("%s/mmaplab-map-sync-XXXXXX", dir);
 	fd = mkstemp(*path);
 	if (fd >= 0 && !ftruncate(fd, (off_t)(2 * PAGE)) && !fsync(fd))
 		return fd;
@@ -388,14 +327,6 @@ static int hole_file(const char *dir, char **path)
 	*path = NULL;
 	errno = err;
 	return -1;
-}
-
-/* The byte at offset 0 of @fd, read with pread() (-1 on failure). */
-static int file_byte(int fd)
-{
-	unsigned char b;
-
-	return pread(fd, &b, 1, 0) == 1 ? b : -1;
 }
 
 static void skip_dax_claims(size_t from, const char *why)
@@ -449,14 +380,14 @@ static int store_counting(const char *dir, const char *info, int flags,
 	fd = hole_file(dir, &path);
 	if (fd < 0)
 		return dm_fail(dir);
-	q = map(2 * PAGE, flags, fd);
+	q = dm_map(2 * PAGE, flags, fd);
 	if (q == MAP_FAILED) {
 		ret = dm_fail(label);
 		goto out;
 	}
 	show_vmflags(label, q);
 	c[0] = commits(info);
-	wr(q, 'S');
+	dm_wr(q, 'S');
 	c[1] = commits(info);
 	if (msync(q, 2 * PAGE, MS_SYNC))
 		ret = dm_fail("msync");
@@ -496,9 +427,9 @@ static int dax_part(const struct dax_fs *fs)
 		memset(&stx, 0, sizeof(stx));
 	if ((stx.stx_attributes_mask & STATX_ATTR_DAX) &&
 	    !(stx.stx_attributes & STATX_ATTR_DAX)) {
-		why = str("a new file in %s is not a DAX file (statx), though %s",
-			  fs->dir, fs->env ? "MMAPLAB_DEMO_DAX names it" :
-			  "its filesystem is mounted for DAX");
+		why = xasprintf("a new file in %s is not a DAX file (statx), though %s",
+				fs->dir, fs->env ? "MMAPLAB_DEMO_DAX names it" :
+				"its filesystem is mounted for DAX");
 		skip_dax_claims(0, why);
 		free(why);
 		goto out;
@@ -506,10 +437,10 @@ static int dax_part(const struct dax_fs *fs)
 	dm_say("statx: %s; the filesystem is on /dev/%s",
 	       (stx.stx_attributes & STATX_ATTR_DAX) ? "a DAX file (STATX_ATTR_DAX)" :
 	       "no DAX attribute reported", dev[0] ? dev : "?");
-	p = map(2 * PAGE, MAP_SHARED_VALIDATE | MAP_SYNC, fd);
+	p = dm_map(2 * PAGE, MAP_SHARED_VALIDATE | MAP_SYNC, fd);
 	dm_claim(dax_claims[0].name, p != MAP_FAILED, dax_claims[0].text);
 	if (p == MAP_FAILED) {
-		why = str("the MAP_SYNC mapping of the DAX file failed: %s", strerror(errno));
+		why = xasprintf("the MAP_SYNC mapping of the DAX file failed: %s", strerror(errno));
 		dm_say("%s", why);
 		skip_dax_claims(1, why);
 		free(why);
@@ -525,7 +456,7 @@ static int dax_part(const struct dax_fs *fs)
 		"ext4 commits its journal.  Count the journal's commits around it.");
 	info = journal_info(dev);
 	c0 = commits(info);
-	wr(p, 'S');
+	dm_wr(p, 'S');
 	c1 = commits(info);
 	if (c0 >= 0 && c1 >= 0) {
 		dm_say("%s: %ld commits before the store, %ld after", info, c0, c1);
@@ -538,8 +469,8 @@ static int dax_part(const struct dax_fs *fs)
 		ret = claim_pte_maps_pmem(p);
 	if (ret)
 		goto out;
-	dm_byte("pread()", "offset 0 of the file", file_byte(fd));
-	dm_claim(dax_claims[4].name, file_byte(fd) == 'S', dax_claims[4].text);
+	dm_byte("pread()", "offset 0 of the file", dm_file_byte(fd, 0));
+	dm_claim(dax_claims[4].name, dm_file_byte(fd, 0) == 'S', dax_claims[4].text);
 
 	dm_step("The same store through a plain MAP_SHARED mapping",
 		"A second file, a hole as well, mapped MAP_SHARED without MAP_SYNC.\n"
@@ -576,6 +507,21 @@ out:
 	return ret;
 }
 
+/*
+ * mmap() of a page of @fd with MAP_SHARED_VALIDATE | MAP_SYNC, and what
+ * came of it, said: was it refused with EOPNOTSUPP?
+ */
+static bool map_sync_refused(int fd)
+{
+	unsigned char *p = dm_map(PAGE, MAP_SHARED_VALIDATE | MAP_SYNC, fd);
+	bool refused = p == MAP_FAILED && errno == EOPNOTSUPP;
+
+	dm_say("MAP_SHARED_VALIDATE | MAP_SYNC: %s",
+	       p == MAP_FAILED ? strerror(errno) : "mapped");
+	dm_unmap(p, PAGE);
+	return refused;
+}
+
 int demo_map_sync(void)
 {
 	struct mmaplab_stats b, a;
@@ -603,22 +549,12 @@ int demo_map_sync(void)
 		"A memfd (tmpfs) cannot promise synchronous faults.  With\n"
 		"MAP_SHARED_VALIDATE the kernel checks every flag against what the\n"
 		"file supports; plain MAP_SHARED checks nothing.");
-	fd = memfd_create("mmaplab-demo", MFD_CLOEXEC);
+	fd = dm_memfd("mmaplab-demo", PAGE, 0, 0);
 	if (fd < 0)
 		return dm_fail("memfd");
-	if (ftruncate(fd, (off_t)PAGE)) {
-		ret = dm_fail("ftruncate of the memfd");
-		goto out;
-	}
-	p = map(PAGE, MAP_SHARED_VALIDATE | MAP_SYNC, fd);
-	refused = p == MAP_FAILED && errno == EOPNOTSUPP;
-	dm_say("MAP_SHARED_VALIDATE | MAP_SYNC: %s",
-	       p == MAP_FAILED ? strerror(errno) : "mapped");
-	if (p != MAP_FAILED)
-		munmap(p, PAGE);
-	dm_claim("tmpfs_map_sync_refused", refused,
+	dm_claim("tmpfs_map_sync_refused", map_sync_refused(fd),
 		 "tmpfs refuses MAP_SHARED_VALIDATE | MAP_SYNC with EOPNOTSUPP");
-	p = map(PAGE, MAP_SHARED | MAP_SYNC, fd);
+	p = dm_map(PAGE, MAP_SHARED | MAP_SYNC, fd);
 	dm_say("MAP_SHARED | MAP_SYNC: %s", p == MAP_FAILED ? strerror(errno) : "mapped");
 	dm_claim("tmpfs_legacy_sync_accepted", p != MAP_FAILED,
 		 "MAP_SHARED | MAP_SYNC maps the memfd all the same");
@@ -626,7 +562,7 @@ int demo_map_sync(void)
 		dm_skip("tmpfs_legacy_sync_flag_kept", "smaps shows sf for that mapping",
 			"the mapping failed");
 	} else {
-		wr(p, 'T');
+		dm_wr(p, 'T');
 		sf = show_vmflags("the memfd's MAP_SHARED | MAP_SYNC mapping", p);
 		dm_claim("tmpfs_legacy_sync_flag_kept", sf,
 			 "smaps shows sf for it: the flag is set, though tmpfs never acts on it");
@@ -643,12 +579,7 @@ int demo_map_sync(void)
 	ret = dm_stats(fd, &b);
 	if (ret)
 		goto out;
-	p = map(PAGE, MAP_SHARED_VALIDATE | MAP_SYNC, fd);
-	refused = p == MAP_FAILED && errno == EOPNOTSUPP;
-	dm_say("MAP_SHARED_VALIDATE | MAP_SYNC: %s",
-	       p == MAP_FAILED ? strerror(errno) : "mapped");
-	if (p != MAP_FAILED)
-		munmap(p, PAGE);
+	refused = map_sync_refused(fd);
 	ret = dm_stats(fd, &a);
 	if (ret)
 		goto out;

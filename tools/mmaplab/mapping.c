@@ -117,6 +117,7 @@ const char *ml_prot_name(int prot, char buf[4])
 
 static sigjmp_buf guard_jmp;
 static sig_atomic_t guard_armed;
+static sig_atomic_t guard_code;
 static uintptr_t guard_lo, guard_hi;
 
 static void guard_handler(int sig, siginfo_t *si, void *ucontext)
@@ -127,6 +128,7 @@ static void guard_handler(int sig, siginfo_t *si, void *ucontext)
 	(void)ucontext;
 	if (READ_ONCE(guard_armed) && addr >= guard_lo && addr < guard_hi) {
 		WRITE_ONCE(guard_armed, 0);
+		WRITE_ONCE(guard_code, si->si_code);
 		siglongjmp(guard_jmp, sig);
 	}
 	/*
@@ -170,6 +172,11 @@ int ml_guarded_access(unsigned char *p, enum ml_touch how,
 	*sees = READ_ONCE(*p);
 	WRITE_ONCE(guard_armed, 0);
 	return 0;
+}
+
+int ml_guard_code(void)
+{
+	return READ_ONCE(guard_code);
 }
 
 /* ------------------------------------------------------ counted access */

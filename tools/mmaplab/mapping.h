@@ -60,6 +60,12 @@ int ml_guarded_access(unsigned char *p, enum ml_touch how,
 		      unsigned char pattern, int *sees);
 
 /*
+ * The si_code of the signal that the last ml_guarded_access() to raise
+ * one raised (SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR, ...).
+ */
+int ml_guard_code(void);
+
+/*
  * Module callbacks that accesses caused: the difference of two
  * MMAPLAB_IOC_STATS snapshots taken around them.
  */

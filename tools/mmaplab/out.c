@@ -58,6 +58,17 @@ char *xvasprintf(const char *fmt, va_list ap)
 	return s;
 }
 
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
 int out_parse_color_when(const char *s, enum out_color_when *when)
 {
 	if (!strcmp(s, "auto"))

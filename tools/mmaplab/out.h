@@ -97,11 +97,15 @@ void json_null(const char *key);
 /* Write @s as a quoted, escaped JSON string to @f. */
 void json_write_string(FILE *f, const char *s);
 
-/* malloc()/realloc()/strdup()/vasprintf() that exit(1) with a message on failure. */
+/*
+ * malloc()/realloc()/strdup()/vasprintf()/asprintf() that exit(1) with a
+ * message on failure.
+ */
 void *xmalloc(size_t size);
 void *xrealloc(void *p, size_t size);
 char *xstrdup(const char *s);
 char *xvasprintf(const char *fmt, va_list ap)
 	__attribute__((format(printf, 1, 0)));
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* MMAPLAB_OUT_H */
