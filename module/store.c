@@ -14,7 +14,10 @@
  *    fault) or writing (replace), so a range operation holding it for
  *    writing sees every page a fault may be about to map;
  *  - a page leaves the store only under its page lock, so a fault that
- *    holds the lock and finds the page still stored may map it.
+ *    holds the lock and finds the page still stored may map it;
+ *  - the store's reference to a page that left it is put only after an
+ *    RCU grace period where fault-around may be on (it locks pages it
+ *    found under RCU without taking a reference).
  */
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
@@ -68,27 +71,6 @@ found:
 	 */
 	if (!mmaplab_injected(MMAPLAB_BUG_NOGET))
 		get_page(page);
-	return page;
-}
-
-/*
- * The page at @index if it is resident, referenced, without sleeping or
- * allocating (fault-around, under RCU).  A page being replaced at the same
- * time is either seen with a reference or not at all.
- */
-struct page *mmaplab_store_lookup(struct mmaplab_obj *obj, pgoff_t index)
-{
-	struct page *page;
-
-	rcu_read_lock();
-	page = xa_load(&obj->pages, index);
-	if (page && !get_page_unless_zero(page))
-		page = NULL;
-	if (page && xa_load(&obj->pages, index) != page) {
-		put_page(page);
-		page = NULL;
-	}
-	rcu_read_unlock();
 	return page;
 }
 
@@ -228,8 +210,18 @@ int mmaplab_store_invalidate(struct mmaplab_obj *obj, pgoff_t first,
 	/* Private copies are the process's own data: they stay. */
 	mmaplab_zap(obj, obj->inode->i_mapping, first, nr, false);
 	up_write(&obj->inval);
-	if (old)
+	if (old) {
+		/*
+		 * Fault-around finds pages under RCU and locks them without
+		 * a reference: it must be over before the old pages can be
+		 * freed (backing_pages.c, mmaplab_pages_fa_lock()).  Its
+		 * read-side sections are short; an expedited grace period
+		 * keeps replace's latency near what it was.
+		 */
+		if (obj->flags & MMAPLAB_CONFIG_FAULT_AROUND)
+			synchronize_rcu_expedited();
 		mmaplab_store_free_pages(old, nr);
+	}
 	return 0;
 }
 
