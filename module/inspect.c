@@ -130,6 +130,7 @@ struct inspect_walk {
 	bool memo;
 	pte_t memo_pte;
 	struct inspect_words memo_words;
+	unsigned long valid_sub;	/* see inspect_pfn_valid() */
 	char *path;		/* PATH_MAX scratch for d_path() */
 };
 
@@ -298,6 +299,23 @@ static void inspect_struct_page(struct inspect_walk *w,
 		r->page_flags |= MMAPLAB_PAGE_MMAPLAB;
 }
 
+/*
+ * pfn_valid() of a frame that a present, normal entry maps (read under
+ * the page-table lock), asked once per subsection: the memory map comes
+ * and goes by whole subsections, and memory a present entry maps cannot
+ * go offline, let alone lose its memory map, while that lock is held.
+ * So a frame in the subsection of one found valid before is valid too.
+ */
+static bool inspect_pfn_valid(struct inspect_walk *w, unsigned long pfn)
+{
+	if (pfn >> PFN_SUBSECTION_SHIFT == w->valid_sub)
+		return true;
+	if (!pfn_valid(pfn))
+		return false;
+	w->valid_sub = pfn >> PFN_SUBSECTION_SHIFT;
+	return true;
+}
+
 static void inspect_pte(struct inspect_walk *w, struct vm_area_struct *vma,
 			unsigned long addr, pte_t pte,
 			struct mmaplab_inspect_page *r)
@@ -344,7 +362,7 @@ static void inspect_pte(struct inspect_walk *w, struct vm_area_struct *vma,
 		r->pfn = pfn;
 	if (is_zero_pfn(pfn))
 		r->page_flags |= MMAPLAB_PAGE_ZERO;
-	else if (!pte_special(pte) && pfn_valid(pfn))
+	else if (!pte_special(pte) && inspect_pfn_valid(w, pfn))
 		inspect_struct_page(w, vma, addr, pfn_to_page(pfn), r);
 }
 
@@ -435,7 +453,7 @@ static bool inspect_like_last(struct inspect_walk *w, pte_t pte)
 	if (!mmaplab_pte_same_but_pfn(pte, w->memo_pte))
 		return false;
 	pfn = pte_pfn(pte);
-	if (is_zero_pfn(pfn) || !pfn_valid(pfn))
+	if (is_zero_pfn(pfn) || !inspect_pfn_valid(w, pfn))
 		return false;
 	if (!inspect_follows(prev->pfn, prev->nr, w->show_pfn ? pfn : 0))
 		return false;
@@ -729,6 +747,7 @@ long mmaplab_ioctl_inspect(struct mmaplab_inspect *arg)
 		goto out_file;
 	}
 	w.end = arg->end;
+	w.valid_sub = ULONG_MAX;	/* no frame has a subsection so high */
 	w.runs = arg->flags & MMAPLAB_INSPECT_RUNS;
 	if (arg->flags & MMAPLAB_INSPECT_NO_PFN)
 		w.show_pfn = false;
