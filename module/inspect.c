@@ -259,17 +259,21 @@ static void inspect_struct_page(struct inspect_walk *w,
 				struct vm_area_struct *vma, unsigned long addr,
 				struct page *page, struct mmaplab_inspect_page *r)
 {
+	struct inspect_words s;
 	struct folio *folio;
 
 	if (!PageCompound(page)) {
-		inspect_read_words(page, &w->memo_words);
-		inspect_small_page(&w->memo_words, r);
+		inspect_read_words(page, &s);
+		inspect_small_page(&s, r);
 		if (!(r->page_flags & MMAPLAB_PAGE_ANON) && w->ours) {
 			if (inspect_stored(vma, addr, page))
 				r->page_flags |= MMAPLAB_PAGE_MMAPLAB;
 			return;
 		}
-		w->memo = w->runs;
+		if (w->runs) {
+			w->memo_words = s;
+			w->memo = true;
+		}
 		return;
 	}
 
