@@ -62,11 +62,11 @@ static vm_fault_t mmaplab_pages_fault(struct vm_fault *vmf)
  * not a guard page, and the slot still holds it.  Pages leave the store
  * only under their lock, so once locked and still stored it stays, and
  * the store's reference keeps it; before that, under RCU, the page may be
- * leaving the store, but replace waits for a grace period before it puts
- * the store's reference (mmaplab_store_invalidate()), so the page is not
- * freed while fault-around may still try its lock: no reference of its
- * own is needed.  Returns true with the page locked; false to skip it,
- * with *@stop set if a range operation began.
+ * leaving the store, but replace puts the store's reference only after a
+ * grace period (mmaplab_store_invalidate()), so the page is not freed
+ * while fault-around may still try its lock: no reference of its own is
+ * needed.  Returns true with the page locked; false to skip it, with
+ * *@stop set if a range operation began.
  */
 static bool mmaplab_pages_fa_lock(struct mmaplab_obj *obj,
 				  struct xa_state *xas, struct page *page,
@@ -89,8 +89,8 @@ unlock:
 
 /*
  * Map a run of @n locked pages at @addr, in one page-table lock where
- * nothing is mapped there yet, then unlock them; returns how
- * many were mapped and sets *@hit if one of them is at @fault.  A page
+ * nothing is mapped there yet, then unlock them; returns how many were
+ * mapped and sets *@hit if one of them is at @fault.  A page
  * vm_insert_pages() refuses (an entry is there already: ->fault mapped it
  * when there was no page table for fault-around) is skipped, and the
  * rest of the run goes on in one batch.
@@ -131,8 +131,8 @@ static long mmaplab_pages_fa_insert(struct vm_area_struct *vma,
  * One walk of the store, inside one RCU read-side section, finds the
  * pages; each is mapped under its lock (mmaplab_pages_fa_lock() says
  * what is checked and why no reference is taken), runs of consecutive
- * pages in batches.  The VMA is
- * VM_MIXEDMAP, which vm_insert_page{,s}() need outside mmap().
+ * pages in batches.  The VMA is VM_MIXEDMAP, which vm_insert_pages()
+ * needs outside mmap().
  */
 static vm_fault_t mmaplab_pages_map_pages(struct vm_fault *vmf,
 					  pgoff_t start, pgoff_t end)
@@ -246,7 +246,7 @@ static const struct vm_operations_struct *mmaplab_pages_vm_ops(u32 flags)
 static int mmaplab_pages_mmap(struct mmaplab_obj *obj,
 			      struct vm_area_struct *vma)
 {
-	/* vm_insert_page() from ->map_pages needs this set at mmap(). */
+	/* vm_insert_pages() from ->map_pages needs this set at mmap(). */
 	if (obj->flags & MMAPLAB_CONFIG_FAULT_AROUND)
 		mmaplab_vma_set_flags(vma, VM_MIXEDMAP);
 	mmaplab_vma_attach(obj, vma, mmaplab_pages_vm_ops(obj->flags));
