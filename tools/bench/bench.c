@@ -313,8 +313,9 @@ static int inspect_one_side(int lab, char *p, size_t len, int pm,
 		else
 			v[r] = time_scan(pm, p, len, true, vec, 1024, &seen);
 		if (v[r] < 0 && only == ONLY_REFERENCE && errno == ENOTTY) {
-			fprintf(stderr, "mmaplab-bench: inspect: the kernel has no PAGEMAP_SCAN (6.7+)\n");
-			return 1;
+			skip("inspect", "PAGEMAP_SCAN, every category", "-",
+			     "the kernel has no PAGEMAP_SCAN (6.7+)");
+			return 0;
 		}
 		if (v[r] < 0 || seen != n) {
 			fprintf(stderr,
