@@ -25,7 +25,7 @@ KERNEL ?= 6.1
 # Packages the userspace side needs to build (the VM scripts ask for theirs).
 BUILD_PKGS := gcc make libc6-dev libjson-c-dev libmnl-dev
 
-.PHONY: all module tools selftests payload check check-host demo shell bench bench-host \
+.PHONY: all module tools selftests payload check check-host demo shell bench bench-host profile \
 	install uninstall clean clean-cache help deps
 
 all: module tools selftests
@@ -54,6 +54,15 @@ BENCH_ARGS ?= --max-mib 1024
 bench:
 	@MMAPLAB_VM_MEM=$${MMAPLAB_VM_MEM:-1536M} tools/vm/run --kernel $(KERNEL) \
 		--timeout 1800 -- mmaplab-bench $(BENCH_ARGS)
+
+# Where the time of the figures around and inspect goes, each side apart:
+# perf in the VM (tools/profile; Documentation/performance.rst, "Profiles").
+# On 6.12 unless KERNEL is given (6.1 has no PAGEMAP_SCAN to profile).
+# PROFILE_ARGS go to tools/profile (e.g. --callgraph, around).
+PROFILE_ARGS ?=
+profile:
+	@tools/profile --kernel $(if $(filter command line environment,$(origin KERNEL)),$(KERNEL),6.12) \
+		$(PROFILE_ARGS)
 
 # The same on the running kernel; the module must be loaded.
 bench-host: tools

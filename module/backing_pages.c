@@ -57,58 +57,69 @@ static vm_fault_t mmaplab_pages_fault(struct vm_fault *vmf)
 #define MMAPLAB_FA_BATCH	16
 
 /*
- * Lock and check the stored page at @i for fault-around: not a guard
- * page, still stored, and no range operation began since fault-around
- * did (@seq).  Returns it locked and referenced, NULL to skip it, or an
- * ERR_PTR to stop.
+ * Lock the page fault-around's walk of the store found at @xas, and
+ * check it: no range operation began since fault-around did (@seq), it is
+ * not a guard page, and the slot still holds it.  Pages leave the store
+ * only under their lock, so once locked and still stored it stays, and
+ * the store's reference keeps it; before that, under RCU, the page may be
+ * leaving the store, but replace puts the store's reference only after a
+ * grace period (mmaplab_store_invalidate()), so the page is not freed
+ * while fault-around may still try its lock: no reference of its own is
+ * needed.  Returns true with the page locked; false to skip it, with
+ * *@stop set if a range operation began.
  */
-static struct page *mmaplab_pages_fa_get(struct mmaplab_obj *obj, pgoff_t i,
-					 unsigned long seq)
+static bool mmaplab_pages_fa_lock(struct mmaplab_obj *obj,
+				  struct xa_state *xas, struct page *page,
+				  unsigned long seq, bool *stop)
 {
-	struct page *page = mmaplab_store_lookup(obj, i);
-
-	if (!page)
-		return NULL;
-	if (!trylock_page(page)) {
-		put_page(page);
-		return NULL;
-	}
+	if (!trylock_page(page))
+		return false;
 	if (READ_ONCE(obj->seq) != seq) {
-		unlock_page(page);
-		put_page(page);
-		return ERR_PTR(-EAGAIN);
+		*stop = true;
+		goto unlock;
 	}
-	if (mmaplab_guarded(obj, i) || !mmaplab_store_holds(obj, i, page)) {
-		unlock_page(page);
-		put_page(page);
-		return NULL;
-	}
-	return page;
+	if (mmaplab_guarded(obj, xas->xa_index) ||
+	    unlikely(xas_reload(xas) != page))
+		goto unlock;
+	return true;
+unlock:
+	unlock_page(page);
+	return false;
 }
 
 /*
  * Map a run of @n locked pages at @addr, in one page-table lock where
- * nothing is mapped there yet; returns how many were mapped and sets
- * *@hit if one of them is at @fault.  An entry already there stops
- * vm_insert_pages(): the rest go one by one.
+ * nothing is mapped there yet, then unlock them; returns how many were
+ * mapped and sets *@hit if one of them is at @fault.  A page
+ * vm_insert_pages() refuses (an entry is there already: ->fault mapped it
+ * when there was no page table for fault-around) is skipped, and the
+ * rest of the run goes on in one batch.
  */
 static long mmaplab_pages_fa_insert(struct vm_area_struct *vma,
 				    unsigned long addr, struct page **pages,
 				    unsigned long n, unsigned long fault,
 				    bool *hit)
 {
-	unsigned long left = n, k;
+	unsigned long k = 0, left, done;
 	long mapped = 0;
+	int err;
 
-	if (!vm_insert_pages(vma, addr, pages, &left))
-		left = 0;
-	for (k = 0; k < n; k++, addr += PAGE_SIZE) {
-		if (k >= n - left && vm_insert_page(vma, addr, pages[k]))
-			continue;
-		mapped++;
-		if (addr == fault)
+	while (k < n) {
+		left = n - k;
+		err = vm_insert_pages(vma, addr + (k << PAGE_SHIFT), pages + k,
+				      &left);
+		done = n - k - left;
+		if (fault >= addr + (k << PAGE_SHIFT) &&
+		    fault < addr + ((k + done) << PAGE_SHIFT))
 			*hit = true;
+		mapped += done;
+		k += done;
+		if (!err)
+			break;
+		k++;	/* the page it refused */
 	}
+	for (k = 0; k < n; k++)
+		unlock_page(pages[k]);
 	return mapped;
 }
 
@@ -117,10 +128,11 @@ static long mmaplab_pages_fa_insert(struct vm_area_struct *vma,
  * VMA does not map yet.  Runs under RCU on recent kernels, so it neither
  * sleeps nor allocates: without a page table yet it does nothing and
  * ->fault serves the access, and a page whose lock is taken is skipped.
- * Each page is mapped under its lock, after checking that no range
- * operation began since this call did, that it is not a guard page and
- * that it is still stored; runs of consecutive pages go in batches.  The
- * VMA is VM_MIXEDMAP, which vm_insert_page{,s}() need outside mmap().
+ * One walk of the store, inside one RCU read-side section, finds the
+ * pages; each is mapped under its lock (mmaplab_pages_fa_lock() says
+ * what is checked and why no reference is taken), runs of consecutive
+ * pages in batches.  The VMA is VM_MIXEDMAP, which vm_insert_pages()
+ * needs outside mmap().
  */
 static vm_fault_t mmaplab_pages_map_pages(struct vm_fault *vmf,
 					  pgoff_t start, pgoff_t end)
@@ -129,9 +141,10 @@ static vm_fault_t mmaplab_pages_map_pages(struct vm_fault *vmf,
 	struct mmaplab_obj *obj = mmaplab_vma_obj(vma);
 	unsigned long seq = READ_ONCE(obj->seq);
 	unsigned long fault = vmf->address & PAGE_MASK;
+	XA_STATE(xas, &obj->pages, start);
 	struct page *run[MMAPLAB_FA_BATCH], *page;
-	pgoff_t i = start, first;
-	unsigned long n, k;
+	pgoff_t first = start;
+	unsigned long n = 0;
 	bool hit = false, stop = false;
 	long mapped = 0;
 
@@ -141,29 +154,31 @@ static vm_fault_t mmaplab_pages_map_pages(struct vm_fault *vmf,
 		return 0;
 	}
 	end = min_t(pgoff_t, end, obj->nr_pages - 1);
-	while (i <= end && !stop) {
-		/* A run of consecutive pages that can be mapped. */
-		first = i;
-		for (n = 0; n < MMAPLAB_FA_BATCH && i <= end; n++, i++) {
-			page = mmaplab_pages_fa_get(obj, i, seq);
-			if (IS_ERR(page))
-				stop = true;
-			if (IS_ERR_OR_NULL(page))
-				break;
-			run[n] = page;
-		}
-		if (n)
+	rcu_read_lock();
+	xas_for_each(&xas, page, end) {
+		if (xas_retry(&xas, page))
+			continue;
+		/* A run ends at a gap (absent or skipped page) or when full. */
+		if (n && (n == MMAPLAB_FA_BATCH || xas.xa_index != first + n)) {
 			mapped += mmaplab_pages_fa_insert(vma,
 				vma->vm_start + ((first - vma->vm_pgoff) << PAGE_SHIFT),
 				run, n, fault, &hit);
-		for (k = 0; k < n; k++) {
-			unlock_page(run[k]);
-			put_page(run[k]);
+			n = 0;
 		}
-		/* Past the page that ended the run (absent, busy or stop). */
-		if (n < MMAPLAB_FA_BATCH)
-			i++;
+		if (!mmaplab_pages_fa_lock(obj, &xas, page, seq, &stop)) {
+			if (stop)
+				break;
+			continue;
+		}
+		if (!n)
+			first = xas.xa_index;
+		run[n++] = page;
 	}
+	if (n)
+		mapped += mmaplab_pages_fa_insert(vma,
+			vma->vm_start + ((first - vma->vm_pgoff) << PAGE_SHIFT),
+			run, n, fault, &hit);
+	rcu_read_unlock();
 	mmaplab_count_n(obj, MMAPLAB_CNT_MAP_PAGES_MAPPED, mapped);
 	mmaplab_emit_map_pages(obj, vmf, start, end, mapped);
 	return hit ? VM_FAULT_NOPAGE : 0;
@@ -231,7 +246,7 @@ static const struct vm_operations_struct *mmaplab_pages_vm_ops(u32 flags)
 static int mmaplab_pages_mmap(struct mmaplab_obj *obj,
 			      struct vm_area_struct *vma)
 {
-	/* vm_insert_page() from ->map_pages needs this set at mmap(). */
+	/* vm_insert_pages() from ->map_pages needs this set at mmap(). */
 	if (obj->flags & MMAPLAB_CONFIG_FAULT_AROUND)
 		mmaplab_vma_set_flags(vma, VM_MIXEDMAP);
 	mmaplab_vma_attach(obj, vma, mmaplab_pages_vm_ops(obj->flags));

@@ -259,6 +259,37 @@ static inline u32 mmaplab_mm_pid(struct mm_struct *mm)
 }
 
 /*
+ * The word of a page's flags, read once: page->flags is an unsigned long
+ * on 6.1 and 6.12 and a memdesc_flags_t holding one on 7.x, so it is read
+ * as the word it is, whatever its type.
+ */
+static inline unsigned long mmaplab_page_flags_word(const struct page *page)
+{
+	BUILD_BUG_ON(sizeof(page->flags) != sizeof(unsigned long));
+	return READ_ONCE(*(const unsigned long *)&page->flags);
+}
+
+/*
+ * The low bits of folio->mapping that mark an anonymous (and a KSM)
+ * folio: PAGE_MAPPING_* on 6.1 and 6.12, FOLIO_MAPPING_* on 7.x.
+ */
+#ifdef FOLIO_MAPPING_ANON
+#define MMAPLAB_MAPPING_ANON	FOLIO_MAPPING_ANON
+#define MMAPLAB_MAPPING_KSM	FOLIO_MAPPING_KSM
+#define MMAPLAB_MAPPING_FLAGS	FOLIO_MAPPING_FLAGS
+#else
+#define MMAPLAB_MAPPING_ANON	PAGE_MAPPING_ANON
+#define MMAPLAB_MAPPING_KSM	PAGE_MAPPING_KSM
+#define MMAPLAB_MAPPING_FLAGS	PAGE_MAPPING_FLAGS
+#endif
+
+/* Do two entries differ in nothing but the frame they map?  (x86) */
+static inline bool mmaplab_pte_same_but_pfn(pte_t a, pte_t b)
+{
+	return !((pte_val(a) ^ pte_val(b)) & ~PTE_PFN_MASK);
+}
+
+/*
  * Only sockets with CAP_NET_ADMIN may join the "monitor" group
  * (everyone's events).  GENL_MCAST_CAP_NET_ADMIN makes the core refuse
  * the bind (mainline 6.8; Debian's 6.1 has it backported).  A kernel

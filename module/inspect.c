@@ -96,6 +96,18 @@ static const struct {
 	{ VM_UFFD_MINOR, MMAPLAB_VM_UFFD_MINOR },
 };
 
+/*
+ * What the facts of a small folio's page are made of, each read once:
+ * inspect_small_page() makes the facts from these alone, so two pages
+ * whose words are equal have equal facts.
+ */
+struct inspect_words {
+	unsigned long flags;
+	unsigned long mapping;
+	int mapcount;
+	int refcount;
+};
+
 /* One call's state: the target, the limits, the records so far. */
 struct inspect_walk {
 	struct mm_struct *mm;
@@ -105,10 +117,20 @@ struct inspect_walk {
 	struct mmaplab_inspect_page *pages;
 	u32 nr_vmas, max_vmas;
 	u32 nr_pages, max_pages;
+	u32 room;		/* records w->pages has room for */
 	bool runs;		/* MMAPLAB_INSPECT_RUNS */
+	bool ours;		/* the VMA walked is one of ours */
 	struct mmaplab_inspect_page cur;	/* RUNS: the page being read */
 	u32 run_floor;		/* no run reaches below this record */
 	unsigned long walked;	/* pages walked (RUNS) */
+	/*
+	 * RUNS: the entry and words of the page the last record ends with,
+	 * when a page with the same ones has the same facts (@memo).
+	 */
+	bool memo;
+	pte_t memo_pte;
+	struct inspect_words memo_words;
+	unsigned long valid_sub;	/* see inspect_pfn_valid() */
 	char *path;		/* PATH_MAX scratch for d_path() */
 };
 
@@ -180,14 +202,82 @@ static void inspect_vma(struct inspect_walk *w, struct vm_area_struct *vma,
 	inspect_vma_name(w, vma, r);
 }
 
-/* Facts of a mapped page; the entry that maps it keeps it alive. */
-static void inspect_struct_page(struct vm_area_struct *vma, unsigned long addr,
+/* An object's own page, from its store (backings pages and pfn)? */
+static bool inspect_stored(struct vm_area_struct *vma, unsigned long addr,
+			   struct page *page)
+{
+	struct mmaplab_obj *obj = mmaplab_vma_obj(vma);
+	pgoff_t index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+
+	return xa_load(&obj->pages, index) == page;
+}
+
+static void inspect_read_words(struct page *page, struct inspect_words *s)
+{
+	s->flags = mmaplab_page_flags_word(page);
+	s->mapping = (unsigned long)READ_ONCE(page->mapping);
+	s->mapcount = mmaplab_page_mapcount(page);
+	s->refcount = page_ref_count(page);
+}
+
+/*
+ * The facts of a page that is a folio of its own, from its words: what
+ * the folio tests of inspect_struct_page() read, taken from one read of
+ * each word (the flags are the page's, as the folio is the page).
+ */
+static void inspect_small_page(const struct inspect_words *s,
+			       struct mmaplab_inspect_page *r)
+{
+	r->page_flags |= MMAPLAB_PAGE_HAS_STRUCT;
+	if (s->mapping & MMAPLAB_MAPPING_ANON) {
+		r->page_flags |= MMAPLAB_PAGE_ANON;
+		if (s->flags & BIT(PG_anon_exclusive))
+			r->page_flags |= MMAPLAB_PAGE_ANON_EXCLUSIVE;
+		if ((s->mapping & MMAPLAB_MAPPING_FLAGS) == MMAPLAB_MAPPING_KSM)
+			r->page_flags |= MMAPLAB_PAGE_KSM;
+	} else if (s->mapping) {
+		r->page_flags |= MMAPLAB_PAGE_CACHE;
+	}
+	if (s->flags & BIT(PG_swapbacked))
+		r->page_flags |= MMAPLAB_PAGE_SWAPBACKED;
+	if (s->flags & BIT(PG_dirty))
+		r->page_flags |= MMAPLAB_PAGE_DIRTY;
+	if (s->flags & BIT(PG_lru))
+		r->page_flags |= MMAPLAB_PAGE_LRU;
+	r->mapcount = s->mapcount;
+	r->refcount = s->refcount;
+}
+
+/*
+ * Facts of a mapped page; the entry that maps it keeps it alive, and
+ * the page-table lock held keeps its folio whole (a split unmaps first).
+ * A page that is a folio of its own is read from its words; with RUNS
+ * they become the memo, unless the facts also depend on the object's
+ * store (an object's own page).
+ */
+static void inspect_struct_page(struct inspect_walk *w,
+				struct vm_area_struct *vma, unsigned long addr,
 				struct page *page, struct mmaplab_inspect_page *r)
 {
-	struct folio *folio = page_folio(page);
-	struct mmaplab_obj *obj;
-	pgoff_t index;
+	struct inspect_words s;
+	struct folio *folio;
 
+	if (!PageCompound(page)) {
+		inspect_read_words(page, &s);
+		inspect_small_page(&s, r);
+		if (!(r->page_flags & MMAPLAB_PAGE_ANON) && w->ours) {
+			if (inspect_stored(vma, addr, page))
+				r->page_flags |= MMAPLAB_PAGE_MMAPLAB;
+			return;
+		}
+		if (w->runs) {
+			w->memo_words = s;
+			w->memo = true;
+		}
+		return;
+	}
+
+	folio = page_folio(page);
 	r->page_flags |= MMAPLAB_PAGE_HAS_STRUCT;
 	if (folio_test_anon(folio)) {
 		r->page_flags |= MMAPLAB_PAGE_ANON;
@@ -209,13 +299,25 @@ static void inspect_struct_page(struct vm_area_struct *vma, unsigned long addr,
 	r->mapcount = mmaplab_page_mapcount(page);
 	r->refcount = folio_ref_count(folio);
 
-	/* An object's own page, from its store (backings pages and pfn). */
-	if (mmaplab_vma_is_ours(vma) && !folio_test_anon(folio)) {
-		obj = mmaplab_vma_obj(vma);
-		index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
-		if (xa_load(&obj->pages, index) == page)
-			r->page_flags |= MMAPLAB_PAGE_MMAPLAB;
-	}
+	if (w->ours && !folio_test_anon(folio) && inspect_stored(vma, addr, page))
+		r->page_flags |= MMAPLAB_PAGE_MMAPLAB;
+}
+
+/*
+ * pfn_valid() of a frame that a present, normal entry maps (read under
+ * the page-table lock), asked once per subsection: the memory map comes
+ * and goes by whole subsections, and memory a present entry maps cannot
+ * go offline, let alone lose its memory map, while that lock is held.
+ * So a frame in the subsection of one found valid before is valid too.
+ */
+static bool inspect_pfn_valid(struct inspect_walk *w, unsigned long pfn)
+{
+	if (pfn >> PFN_SUBSECTION_SHIFT == w->valid_sub)
+		return true;
+	if (!pfn_valid(pfn))
+		return false;
+	w->valid_sub = pfn >> PFN_SUBSECTION_SHIFT;
+	return true;
 }
 
 static void inspect_pte(struct inspect_walk *w, struct vm_area_struct *vma,
@@ -264,8 +366,8 @@ static void inspect_pte(struct inspect_walk *w, struct vm_area_struct *vma,
 		r->pfn = pfn;
 	if (is_zero_pfn(pfn))
 		r->page_flags |= MMAPLAB_PAGE_ZERO;
-	else if (!pte_special(pte) && pfn_valid(pfn))
-		inspect_struct_page(vma, addr, pfn_to_page(pfn), r);
+	else if (!pte_special(pte) && inspect_pfn_valid(w, pfn))
+		inspect_struct_page(w, vma, addr, pfn_to_page(pfn), r);
 }
 
 static void inspect_huge_pmd(struct inspect_walk *w, struct vm_area_struct *vma,
@@ -287,7 +389,7 @@ static void inspect_huge_pmd(struct inspect_walk *w, struct vm_area_struct *vma,
 	page = pmd_page(pmd) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
 	if (w->show_pfn)
 		r->pfn = page_to_pfn(page);
-	inspect_struct_page(vma, addr, page, r);
+	inspect_struct_page(w, vma, addr, page, r);
 }
 
 /* The record of the page at @addr, cleared; inspect_done() once filled. */
@@ -298,6 +400,7 @@ static struct mmaplab_inspect_page *inspect_next(struct inspect_walk *w,
 	struct mmaplab_inspect_page *r = w->runs ? &w->cur :
 					 &w->pages[w->nr_pages++];
 
+	w->memo = false;
 	memset(r, 0, sizeof(*r));
 	r->addr = addr;
 	r->nr = 1;
@@ -335,6 +438,40 @@ static void inspect_done(struct inspect_walk *w)
 		return;
 	}
 	prev->nr++;
+}
+
+/*
+ * RUNS: the page of entry @pte lengthens the last record if the entry
+ * differs from the memo's only in the frame and the page is a folio of
+ * its own with the memo's words: its facts are then the record's (made
+ * from nothing else), without reading them one by one.  Its frame must
+ * follow the record's where frames are shown.
+ */
+static bool inspect_like_last(struct inspect_walk *w, pte_t pte)
+{
+	struct mmaplab_inspect_page *prev = &w->pages[w->nr_pages - 1];
+	struct inspect_words s;
+	unsigned long pfn;
+	struct page *page;
+
+	if (!mmaplab_pte_same_but_pfn(pte, w->memo_pte))
+		return false;
+	pfn = pte_pfn(pte);
+	if (is_zero_pfn(pfn) || !inspect_pfn_valid(w, pfn))
+		return false;
+	if (!inspect_follows(prev->pfn, prev->nr, w->show_pfn ? pfn : 0))
+		return false;
+	page = pfn_to_page(pfn);
+	if (PageCompound(page))
+		return false;
+	inspect_read_words(page, &s);
+	if (s.flags != w->memo_words.flags ||
+	    s.mapping != w->memo_words.mapping ||
+	    s.mapcount != w->memo_words.mapcount ||
+	    s.refcount != w->memo_words.refcount)
+		return false;
+	prev->nr++;
+	return true;
 }
 
 /* Records of the pages of [@addr, @end), all in @state and nothing more. */
@@ -395,9 +532,15 @@ again:
 	}
 	table = pte_offset_kernel(&pmd, addr);
 	for (; addr < end; addr += PAGE_SIZE, table++) {
+		pte_t pte = ptep_get(table);
+
+		if (w->memo && inspect_like_last(w, pte))
+			continue;
 		r = inspect_next(w, addr);
-		inspect_pte(w, vma, addr, ptep_get(table), r);
+		inspect_pte(w, vma, addr, pte, r);
 		inspect_done(w);
+		if (w->memo)
+			w->memo_pte = pte;
 	}
 	spin_unlock(ptl);
 	rcu_read_unlock();
@@ -410,6 +553,31 @@ static bool inspect_full(struct inspect_walk *w)
 	       (w->runs && w->walked >= INSPECT_MAX_WALK);
 }
 
+/*
+ * Room for the records of @n more pages, up to max_pages: with RUNS the
+ * buffer starts small and grows as records come (most walks need few,
+ * and every page allocated is also cleared).  Under mmap_lock, not the
+ * page-table lock: it may sleep.  Returns the room, which may fall short
+ * if memory does.
+ */
+static u32 inspect_room(struct inspect_walk *w, unsigned long n)
+{
+	u32 want = min_t(unsigned long, w->max_pages, w->nr_pages + n), room;
+	struct mmaplab_inspect_page *p;
+
+	if (want <= w->room)
+		return w->room;
+	room = max_t(u32, want, min_t(u32, w->max_pages, 2 * w->room));
+	p = kvmalloc_array(room, sizeof(*p), GFP_KERNEL_ACCOUNT);
+	if (!p)
+		return w->room;
+	memcpy(p, w->pages, w->nr_pages * sizeof(*p));
+	kvfree(w->pages);
+	w->pages = p;
+	w->room = room;
+	return room;
+}
+
 /* Page records for [addr, end) of @vma, as many as fit; returns the end. */
 static unsigned long inspect_pages(struct inspect_walk *w,
 				   struct vm_area_struct *vma,
@@ -419,6 +587,7 @@ static unsigned long inspect_pages(struct inspect_walk *w,
 	pgd_t *pgd;
 	p4d_t *p4d;
 	pud_t *pud;
+	u32 room;
 
 	while (addr < end && !inspect_full(w)) {
 		next = pmd_addr_end(addr, end);
@@ -431,6 +600,11 @@ static unsigned long inspect_pages(struct inspect_walk *w,
 		if (w->runs)
 			next = min(next, addr + ((INSPECT_MAX_WALK - w->walked) <<
 						 PAGE_SHIFT));
+		room = inspect_room(w, (next - addr) >> PAGE_SHIFT);
+		next = min(next, addr + ((unsigned long)(room - w->nr_pages) <<
+					 PAGE_SHIFT));
+		if (next == addr)
+			break;		/* no memory for more records */
 		w->walked += (next - addr) >> PAGE_SHIFT;
 		pgd = pgd_offset(w->mm, addr);
 		p4d = pgd_none(*pgd) || pgd_bad(*pgd) ? NULL :
@@ -473,6 +647,8 @@ static unsigned long inspect_range(struct inspect_walk *w, unsigned long addr,
 		inspect_vma(w, vma, r);
 		r->first_page = w->nr_pages;
 		w->run_floor = w->nr_pages;	/* runs stay inside a VMA */
+		w->memo = false;
+		w->ours = mmaplab_vma_is_ours(vma);
 		if (!no_pages) {
 			addr = inspect_pages(w, vma, from, to);
 			r->nr_pages = w->nr_pages - r->first_page;
@@ -575,6 +751,7 @@ long mmaplab_ioctl_inspect(struct mmaplab_inspect *arg)
 		goto out_file;
 	}
 	w.end = arg->end;
+	w.valid_sub = ULONG_MAX;	/* no frame has a subsection so high */
 	w.runs = arg->flags & MMAPLAB_INSPECT_RUNS;
 	if (arg->flags & MMAPLAB_INSPECT_NO_PFN)
 		w.show_pfn = false;
@@ -582,11 +759,18 @@ long mmaplab_ioctl_inspect(struct mmaplab_inspect *arg)
 	w.max_pages = arg->flags & MMAPLAB_INSPECT_NO_PAGES ? 0 :
 		      min_t(u32, arg->nr_pages, INSPECT_MAX_PAGES);
 	ret = -ENOMEM;
-	/* Not zeroed here: each record is cleared as it is filled. */
+	/*
+	 * Not zeroed here: each record is cleared as it is filled.  Room
+	 * for a record per page of the range (up to max_pages), or with
+	 * RUNS for a PMD's worth at first (inspect_room() grows it).
+	 */
+	w.room = max_t(u32, 1, min_t(u64, w.max_pages,
+				     (arg->end - arg->start) >> PAGE_SHIFT));
+	if (w.runs)
+		w.room = min_t(u32, w.room, PTRS_PER_PTE);
 	w.vmas = kvmalloc_array(max_t(u32, w.max_vmas, 1), sizeof(*w.vmas),
 				GFP_KERNEL_ACCOUNT);
-	w.pages = kvmalloc_array(max_t(u32, w.max_pages, 1), sizeof(*w.pages),
-				 GFP_KERNEL_ACCOUNT);
+	w.pages = kvmalloc_array(w.room, sizeof(*w.pages), GFP_KERNEL_ACCOUNT);
 	w.path = kmalloc(PATH_MAX, GFP_KERNEL);
 	if (!w.vmas || !w.pages || !w.path)
 		goto out_free;

@@ -30,10 +30,15 @@ static int __init mmaplab_init(void)
 		return ret;
 	}
 	mmaplab_inspect_init();
+	ret = mmaplab_store_init();
+	if (ret) {
+		pr_err("cannot allocate the page store's workqueue: %d\n", ret);
+		goto out_fs;
+	}
 	ret = mmaplab_events_init();
 	if (ret) {
 		pr_err("cannot register the generic netlink family: %d\n", ret);
-		goto out_fs;
+		goto out_store;
 	}
 	ret = mmaplab_dev_register();
 	if (ret) {
@@ -50,6 +55,8 @@ static int __init mmaplab_init(void)
 
 out_events:
 	mmaplab_events_exit();
+out_store:
+	mmaplab_store_exit();
 out_fs:
 	mmaplab_fs_exit();
 	return ret;
@@ -60,6 +67,7 @@ static void __exit mmaplab_exit(void)
 	mmaplab_dev_unregister();
 	mmaplab_events_exit();
 	mmaplab_fs_exit();
+	mmaplab_store_exit();
 	/*
 	 * .owner pins the module while any file exists, and every VMA that
 	 * carries the module's vm_operations holds the file (vma.c).

@@ -376,9 +376,10 @@ static inline struct mmaplab_obj *mmaplab_vma_obj(struct vm_area_struct *vma)
 }
 
 /* store.c: the page store of backings pages and pfn */
+int mmaplab_store_init(void);
+void mmaplab_store_exit(void);
 struct page *mmaplab_store_get(struct mmaplab_obj *obj, pgoff_t index,
 			       bool *allocated);
-struct page *mmaplab_store_lookup(struct mmaplab_obj *obj, pgoff_t index);
 bool mmaplab_store_holds(struct mmaplab_obj *obj, pgoff_t index,
 			 struct page *page);
 int mmaplab_store_guard(struct mmaplab_obj *obj, pgoff_t first, pgoff_t nr,

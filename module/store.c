@@ -14,7 +14,10 @@
  *    fault) or writing (replace), so a range operation holding it for
  *    writing sees every page a fault may be about to map;
  *  - a page leaves the store only under its page lock, so a fault that
- *    holds the lock and finds the page still stored may map it.
+ *    holds the lock and finds the page still stored may map it;
+ *  - the store's reference to a page that left it is put only after an
+ *    RCU grace period where fault-around may be on (it locks pages it
+ *    found under RCU without taking a reference).
  */
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
@@ -22,6 +25,7 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "compat.h"
 #include "mmaplab.h"
@@ -71,27 +75,6 @@ found:
 	return page;
 }
 
-/*
- * The page at @index if it is resident, referenced, without sleeping or
- * allocating (fault-around, under RCU).  A page being replaced at the same
- * time is either seen with a reference or not at all.
- */
-struct page *mmaplab_store_lookup(struct mmaplab_obj *obj, pgoff_t index)
-{
-	struct page *page;
-
-	rcu_read_lock();
-	page = xa_load(&obj->pages, index);
-	if (page && !get_page_unless_zero(page))
-		page = NULL;
-	if (page && xa_load(&obj->pages, index) != page) {
-		put_page(page);
-		page = NULL;
-	}
-	rcu_read_unlock();
-	return page;
-}
-
 /* Is @page still the store's page at @index?  Caller holds the page lock. */
 bool mmaplab_store_holds(struct mmaplab_obj *obj, pgoff_t index,
 			 struct page *page)
@@ -129,24 +112,72 @@ static void mmaplab_store_free_pages(struct page **pages, pgoff_t nr)
 }
 
 /*
+ * The pages replace took out of the store (NULL where none was stored),
+ * with what it takes to put them after an RCU grace period.
+ */
+struct mmaplab_old_pages {
+	struct rcu_work rwork;
+	pgoff_t nr;
+	struct page *page[];
+};
+
+/* Puts old pages after their grace period; drained at module exit. */
+static struct workqueue_struct *mmaplab_store_wq;
+
+static void mmaplab_store_put_old(struct mmaplab_old_pages *old)
+{
+	pgoff_t i;
+
+	for (i = 0; i < old->nr; i++) {
+		if (old->page[i])
+			put_page(old->page[i]);
+		if (!(i % 1024))
+			cond_resched();
+	}
+	kvfree(old);
+}
+
+static void mmaplab_store_put_old_work(struct work_struct *work)
+{
+	mmaplab_store_put_old(container_of(to_rcu_work(work),
+					   struct mmaplab_old_pages, rwork));
+}
+
+int mmaplab_store_init(void)
+{
+	mmaplab_store_wq = alloc_workqueue("mmaplab_store",
+					   WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	return mmaplab_store_wq ? 0 : -ENOMEM;
+}
+
+/* Every file is closed: no replace can queue more.  Put what is queued. */
+void mmaplab_store_exit(void)
+{
+	rcu_barrier();		/* queue_rcu_work()'s callbacks have queued */
+	destroy_workqueue(mmaplab_store_wq);
+}
+
+/*
  * Give pages [first, first + nr) new content, every byte @fill.  All new
  * pages and all store slots are allocated first, so a failure changes
  * nothing.  Each old page leaves the store under its page lock; the old
- * pages are returned (an array of @nr, NULL where none was stored) for the
- * caller to put once their page-table entries are zapped.  Caller holds
- * obj->inval for writing.
+ * pages are returned for the caller to put once their page-table entries
+ * are zapped.  Caller holds obj->inval for writing.
  */
-static struct page **mmaplab_store_replace(struct mmaplab_obj *obj,
-					   pgoff_t first, pgoff_t nr, u8 fill)
+static struct mmaplab_old_pages *mmaplab_store_replace(struct mmaplab_obj *obj,
+						       pgoff_t first, pgoff_t nr,
+						       u8 fill)
 {
-	struct page **new, **old;
+	struct mmaplab_old_pages *old;
+	struct page **new;
 	pgoff_t i;
 	int ret;
 
 	new = kvcalloc(nr, sizeof(*new), GFP_KERNEL_ACCOUNT);
-	old = kvcalloc(nr, sizeof(*old), GFP_KERNEL_ACCOUNT);
+	old = kvzalloc(struct_size(old, page, nr), GFP_KERNEL_ACCOUNT);
 	if (!new || !old)
 		goto nomem;
+	old->nr = nr;
 	for (i = 0; i < nr; i++) {
 		new[i] = alloc_page(GFP_KERNEL_ACCOUNT);
 		if (!new[i])
@@ -158,13 +189,13 @@ static struct page **mmaplab_store_replace(struct mmaplab_obj *obj,
 	}
 
 	for (i = 0; i < nr; i++) {
-		old[i] = xa_load(&obj->pages, first + i);
-		if (old[i])
-			lock_page(old[i]);
+		old->page[i] = xa_load(&obj->pages, first + i);
+		if (old->page[i])
+			lock_page(old->page[i]);
 		/* The slot exists: no allocation, no failure. */
 		xa_store(&obj->pages, first + i, new[i], GFP_NOWAIT);
-		if (old[i]) {
-			unlock_page(old[i]);
+		if (old->page[i]) {
+			unlock_page(old->page[i]);
 		} else {
 			mmaplab_count(obj, MMAPLAB_CNT_PAGES_ALLOCATED);
 			atomic_long_inc(&obj->resident);
@@ -213,7 +244,7 @@ int mmaplab_store_guard(struct mmaplab_obj *obj, pgoff_t first, pgoff_t nr,
 int mmaplab_store_invalidate(struct mmaplab_obj *obj, pgoff_t first,
 			     pgoff_t nr, bool replace, u8 fill)
 {
-	struct page **old = NULL;
+	struct mmaplab_old_pages *old = NULL;
 
 	mmaplab_range_begin_write(obj);
 	if (replace) {
@@ -228,8 +259,20 @@ int mmaplab_store_invalidate(struct mmaplab_obj *obj, pgoff_t first,
 	/* Private copies are the process's own data: they stay. */
 	mmaplab_zap(obj, obj->inode->i_mapping, first, nr, false);
 	up_write(&obj->inval);
-	if (old)
-		mmaplab_store_free_pages(old, nr);
+	if (!old)
+		return 0;
+	/*
+	 * Fault-around finds pages under RCU and locks them without a
+	 * reference: it must be over before the old pages can be freed
+	 * (backing_pages.c, mmaplab_pages_fa_lock()).  The pages are put
+	 * after a grace period, by a worker: replace does not wait for it.
+	 */
+	if (obj->flags & MMAPLAB_CONFIG_FAULT_AROUND) {
+		INIT_RCU_WORK(&old->rwork, mmaplab_store_put_old_work);
+		queue_rcu_work(mmaplab_store_wq, &old->rwork);
+	} else {
+		mmaplab_store_put_old(old);
+	}
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  * mean little; the ratios are the result.
  *
  *	mmaplab-bench [--json] [--reps N] [--mib N] [--smoke] [FIGURE...]
+ *	mmaplab-bench --only SIDE [--perf-ctl CTL,ACK] [--reps N] around|inspect
  *
  * Each figure runs both sides --reps times (default 5) and prints the
  * median of each, their ratio (reference / mmaplab: above 1 means mmaplab
@@ -28,6 +29,13 @@
  *             same pages' /proc/self/pagemap and /proc/kpageflags entries
  *             (root), and vs PAGEMAP_SCAN where the kernel has it (6.7+),
  *             with a record per page and with a record per run (RUNS)
+ *
+ * --only mmaplab or --only reference runs one side of the figures that
+ * miss a target (around: fault-around against tmpfs; inspect: INSPECT
+ * with RUNS and NO_PFN against PAGEMAP_SCAN asked for every category), to
+ * profile it: with --perf-ctl, the control FIFOs of "perf record
+ * --control fifo:CTL,ACK -D -1", profiling is on only while a timed
+ * section of that side runs (tools/profile).
  *
  * A figure is a function filling struct figure rows; adding one is a
  * function and a line in figures[].
@@ -82,10 +90,16 @@ static size_t fault_mib = 64, max_mib = 256;
 static bool json, smoke;
 static long page_size;
 
+/* --only: both sides, or one of them (to profile it). */
+enum { BOTH, ONLY_MMAPLAB, ONLY_REFERENCE } only = BOTH;
+/* --perf-ctl: perf record's control and acknowledgement FIFOs, or -1. */
+static int perf_ctl = -1, perf_ack = -1;
+
 struct result {
 	const char *figure, *mmaplab, *reference, *unit, *note;
 	double ours, theirs, spread;	/* medians; NAN/negative: none */
 	bool skipped;
+	bool one_side;		/* --only: theirs holds nothing */
 };
 
 static struct result results[32];
@@ -99,6 +113,42 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Turn perf's sampling on or off (its control FIFO) and wait for it to
+ * say it did; nothing without --perf-ctl.
+ */
+static void perf_switch(const char *cmd)
+{
+	char ack[16];
+
+	if (perf_ctl < 0)
+		return;
+	if (write(perf_ctl, cmd, strlen(cmd)) < 0)
+		return;
+	if (perf_ack >= 0 && read(perf_ack, ack, sizeof(ack)) < 0)
+		return;
+}
+
+/*
+ * A timed section: with @profiled (a side that --only chose, not its
+ * set-up), perf samples only inside it.
+ */
+static double timer_begin(bool profiled)
+{
+	if (profiled)
+		perf_switch("enable\n");
+	return now();
+}
+
+static double timer_end(double t0, bool profiled)
+{
+	double t = now() - t0;
+
+	if (profiled)
+		perf_switch("disable\n");
+	return t;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -133,6 +183,13 @@ static void add(const char *figure, const char *ours, const char *theirs,
 	r->theirs = t ? median(t, n) : 0;
 }
 
+/* One side's median alone (--only): no reference, no ratio. */
+static void add_one(const char *figure, const char *side, double *v, int n)
+{
+	add(figure, side, "-", v, v, n, NULL);
+	results[nr_results - 1].one_side = true;
+}
+
 static void skip(const char *figure, const char *ours, const char *theirs,
 		 const char *why)
 {
@@ -151,7 +208,7 @@ static double time_inspect(int lab, char *p, size_t len, uint32_t flags,
 			   struct mmaplab_inspect_page *pages, size_t *seen)
 {
 	uint64_t start = (uintptr_t)p, end = start + len;
-	double t0 = now();
+	double t0 = timer_begin(only != BOTH);
 
 	*seen = 0;
 	while (start < end) {
@@ -164,13 +221,15 @@ static double time_inspect(int lab, char *p, size_t len, uint32_t flags,
 			.nr_pages = 8192,
 		};
 
-		if (ioctl(lab, MMAPLAB_IOC_INSPECT, &a))
+		if (ioctl(lab, MMAPLAB_IOC_INSPECT, &a)) {
+			timer_end(t0, only != BOTH);
 			return -1;
+		}
 		for (uint32_t i = 0; i < a.nr_pages; i++)
 			*seen += pages[i].nr;
 		start = a.walk_end;
 	}
-	return now() - t0;
+	return timer_end(t0, only != BOTH);
 }
 
 /* The same facts the hard way: pagemap, then kpageflags per PFN. */
@@ -213,14 +272,16 @@ static double time_scan(int pm, char *p, size_t len, bool all,
 		.category_mask = all ? 0 : PAGE_IS_PRESENT,
 		.return_mask = all ? SCAN_ALL : PAGE_IS_PRESENT,
 	};
-	double t0 = now(), t;
+	double t0 = timer_begin(only != BOTH), t;
 	long n;
 
 	*present = 0;
 	while (a.start < a.end) {
 		n = ioctl(pm, PAGEMAP_SCAN, &a);
-		if (n < 0)
+		if (n < 0) {
+			timer_end(t0, only != BOTH);
 			return -1;
+		}
 		t = now();
 		for (long i = 0; i < n; i++)
 			if (vec[i].categories & PAGE_IS_PRESENT)
@@ -228,7 +289,46 @@ static double time_scan(int pm, char *p, size_t len, bool all,
 		t0 += now() - t;	/* counting is not the scan's cost */
 		a.start = a.walk_end;
 	}
-	return now() - t0;
+	return timer_end(t0, only != BOTH);
+}
+
+/*
+ * --only: INSPECT with RUNS and NO_PFN, or PAGEMAP_SCAN asked for every
+ * category, over the populated range [p, p + len).
+ */
+static int inspect_one_side(int lab, char *p, size_t len, int pm,
+			    struct page_region *vec,
+			    struct mmaplab_inspect_vma *vmas,
+			    struct mmaplab_inspect_page *pages)
+{
+	size_t n = len / page_size, seen;
+	double v[64];
+	int r;
+
+	for (r = 0; r < reps; r++) {
+		if (only == ONLY_MMAPLAB)
+			v[r] = time_inspect(lab, p, len, MMAPLAB_INSPECT_RUNS |
+					    MMAPLAB_INSPECT_NO_PFN, vmas, pages,
+					    &seen);
+		else
+			v[r] = time_scan(pm, p, len, true, vec, 1024, &seen);
+		if (v[r] < 0 && only == ONLY_REFERENCE && errno == ENOTTY) {
+			skip("inspect", "PAGEMAP_SCAN, every category", "-",
+			     "the kernel has no PAGEMAP_SCAN (6.7+)");
+			return 0;
+		}
+		if (v[r] < 0 || seen != n) {
+			fprintf(stderr,
+				"mmaplab-bench: inspect: %s; of %zu present pages %zu seen\n",
+				strerror(errno), n, seen);
+			return 1;
+		}
+	}
+	if (only == ONLY_MMAPLAB)
+		add_one("inspect", "INSPECT runs, no frames", v, reps);
+	else
+		add_one("inspect", "PAGEMAP_SCAN, every category", v, reps);
+	return 0;
 }
 
 static int figure_inspect(int lab)
@@ -240,7 +340,7 @@ static int figure_inspect(int lab)
 	size_t seen_runs, scanned, scanned_all;
 	struct page_region *vec;
 	uint64_t *ents;
-	int pm, kpf, r;
+	int pm, kpf, r, ret = 0;
 	char *p;
 
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -258,6 +358,10 @@ static int figure_inspect(int lab)
 	for (i = 0; i < n; i++)
 		p[i * page_size] = 1;
 
+	if (only != BOTH) {
+		ret = inspect_one_side(lab, p, len, pm, vec, vmas, pages);
+		goto out;
+	}
 	for (r = 0; r < reps; r++) {
 		o[r] = time_inspect(lab, p, len, 0, vmas, pages, &seen);
 		u[r] = time_inspect(lab, p, len, MMAPLAB_INSPECT_RUNS |
@@ -292,6 +396,7 @@ static int figure_inspect(int lab)
 		add("inspect", "INSPECT runs, no frames",
 		    "PAGEMAP_SCAN, every category", u, w, reps, NULL);
 	}
+out:
 	munmap(p, len);
 	free(ents);
 	free(vec);
@@ -299,7 +404,7 @@ static int figure_inspect(int lab)
 	close(pm);
 	if (kpf >= 0)
 		close(kpf);
-	return 0;
+	return ret;
 }
 
 /* ---- mappings to fault on ------------------------------------------- */
@@ -332,9 +437,14 @@ static int tmpfs_file(size_t len)
 	return fd;
 }
 
-/* Touch every page of a new mapping of @fd; seconds, or -1. */
+/*
+ * Touch every page of a new mapping of @fd; seconds, or -1.  With --only
+ * (the around figure), the reads are the side's timed section and the
+ * writes that fill the object or file are its set-up.
+ */
 static double touch(int fd, size_t len, int flags, bool write)
 {
+	bool profiled = only != BOTH && !write;
 	volatile char *p;
 	double t0;
 	size_t i;
@@ -344,14 +454,14 @@ static double touch(int fd, size_t len, int flags, bool write)
 	if (p == MAP_FAILED)
 		return -1;
 	madvise((void *)p, len, MADV_NOHUGEPAGE);
-	t0 = now();
+	t0 = timer_begin(profiled);
 	for (i = 0; i < len; i += page_size) {
 		if (write)
 			p[i] = 1;
 		else
 			c += p[i];
 	}
-	t0 = now() - t0;
+	t0 = timer_end(t0, profiled);
 	munmap((void *)p, len);
 	(void)c;
 	return t0;
@@ -464,6 +574,25 @@ static int figure_around(int lab)
 	int r, fd;
 
 	(void)lab;
+	if (only != BOTH) {
+		for (r = 0; r < reps; r++) {
+			fd = only == ONLY_MMAPLAB ?
+			     lab_object(MMAPLAB_BACKING_PAGES,
+					MMAPLAB_CONFIG_FAULT_AROUND, len) :
+			     tmpfs_file(len);
+			on[r] = fd < 0 ? -1 : reread(fd, len, MAP_SHARED);
+			if (fd >= 0)
+				close(fd);
+			if (on[r] < 0) {
+				fprintf(stderr, "mmaplab-bench: around: %s\n",
+					strerror(errno));
+				return 1;
+			}
+		}
+		add_one("around", only == ONLY_MMAPLAB ? "pages, fault-around" :
+			"tmpfs (its fault-around)", on, reps);
+		return 0;
+	}
 	for (r = 0; r < reps; r++) {
 		fd = lab_object(MMAPLAB_BACKING_PAGES,
 				MMAPLAB_CONFIG_FAULT_AROUND, len);
@@ -886,6 +1015,12 @@ static void print(void)
 		for (i = 0; i < nr_results; i++) {
 			const struct result *r = &results[i];
 
+			if (r->one_side) {
+				printf("%s{\"figure\":\"%s\",\"side\":\"%s\",\"median_s\":%.6f,\"spread\":%.3f}",
+				       i ? "," : "", r->figure, r->mmaplab,
+				       r->ours, r->spread);
+				continue;
+			}
 			printf("%s{\"figure\":\"%s\",\"mmaplab\":\"%s\",\"reference\":\"%s\"",
 			       i ? "," : "", r->figure, r->mmaplab, r->reference);
 			if (r->skipped)
@@ -906,6 +1041,13 @@ static void print(void)
 	for (i = 0; i < nr_results; i++) {
 		const struct result *r = &results[i];
 
+		if (r->one_side) {
+			printf("%-9s %-24s %8.2fms  %-34s %12s  %7s  %5.1f%%\n",
+			       r->figure, r->mmaplab, r->ours * 1e3,
+			       "(--only: this side alone)", "-", "-",
+			       r->spread * 100);
+			continue;
+		}
 		if (r->skipped) {
 			printf("%-9s %-24s %10s  %-34s %12s  %7s  (%s)\n",
 			       r->figure, r->mmaplab, "-", r->reference, "-",
@@ -927,6 +1069,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: mmaplab-bench [--json] [--reps N] [--mib N] [--smoke] [FIGURE...]\n"
+		"       mmaplab-bench --only SIDE [--perf-ctl CTL,ACK] [--reps N] around|inspect...\n"
 		"Measure mmaplab against the kernel's own equivalent, in the same run.\n"
 		"  -j, --json    one JSON object\n"
 		"  -r, --reps N  repetitions of each side (default 5, at most 64)\n"
@@ -935,6 +1078,12 @@ static void usage(FILE *f)
 		"  -M, --max-mib N    largest size for the scaling figure (default 256;\n"
 		"                the module's max_pages must allow it)\n"
 		"  -s, --smoke   each figure once, small: that it runs, not how fast\n"
+		"  -o, --only SIDE    mmaplab or reference: one side of the figures\n"
+		"                around (fault-around vs tmpfs) and inspect (INSPECT\n"
+		"                runs vs PAGEMAP_SCAN, every category), to profile it\n"
+		"  -P, --perf-ctl CTL,ACK  with --only: the FIFOs of perf record\n"
+		"                --control fifo:CTL,ACK -D -1; sampling is on only\n"
+		"                while that side is timed (tools/profile)\n"
 		"figures: fault around uffd events scaling inspect (default: all)\n");
 }
 
@@ -968,17 +1117,31 @@ int main(int argc, char **argv)
 		{ "smoke", no_argument, NULL, 's' },
 		{ "fault-mib", required_argument, NULL, 'f' },
 		{ "max-mib", required_argument, NULL, 'M' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "perf-ctl", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	long old_max, old_total, want;
 	bool any, raised = false;
+	char *ctl = NULL, *ack;
 	unsigned int i;
 	int c, lab, ret = 0;
 
 	page_size = sysconf(_SC_PAGESIZE);
-	while ((c = getopt_long(argc, argv, "jr:m:f:M:sh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jr:m:f:M:so:P:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'o':
+			if (!strcmp(optarg, "mmaplab")) {
+				only = ONLY_MMAPLAB;
+			} else if (!strcmp(optarg, "reference")) {
+				only = ONLY_REFERENCE;
+			} else {
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'P': ctl = optarg; break;
 		case 'j': json = true; break;
 		case 'r': reps = atoi(optarg); break;
 		case 'm': mib = strtoul(optarg, NULL, 0); break;
@@ -993,6 +1156,29 @@ int main(int argc, char **argv)
 	    fault_mib > 4096 || max_mib < 16 || max_mib > 4096) {
 		usage(stderr);
 		return 2;
+	}
+	/* --only: the figures named, each of them around or inspect. */
+	for (c = optind; only != BOTH && c <= argc; c++)
+		if (c == argc ? c == optind :
+		    strcmp(argv[c], "around") && strcmp(argv[c], "inspect")) {
+			fprintf(stderr, "mmaplab-bench: --only runs the figures around and inspect, named\n");
+			return 2;
+		}
+	if (ctl && only == BOTH) {
+		usage(stderr);
+		return 2;
+	}
+	if (ctl) {
+		ack = strchr(ctl, ',');
+		if (ack)
+			*ack++ = 0;
+		perf_ctl = open(ctl, O_WRONLY | O_CLOEXEC);
+		perf_ack = ack ? open(ack, O_RDONLY | O_CLOEXEC) : -1;
+		if (perf_ctl < 0 || (ack && perf_ack < 0)) {
+			fprintf(stderr, "mmaplab-bench: --perf-ctl %s: %s\n",
+				ctl, strerror(errno));
+			return 1;
+		}
 	}
 	if (smoke)
 		reps = 1;
