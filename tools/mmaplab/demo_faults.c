@@ -154,8 +154,23 @@ static void ev_free(struct evs *e)
  */
 static struct evs *ev_new(int fd, int *ret)
 {
-	struct evs *e = xmalloc(sizeof(*e));
+	struct evs *e;
+	char on[8] = "";
+	FILE *f;
 
+	/* With the module's events off there would be nothing to show. */
+	f = fopen("/sys/module/mmaplab/parameters/events", "re");
+	if (f) {
+		if (!fgets(on, sizeof(on), f))
+			on[0] = 0;
+		fclose(f);
+	}
+	if (on[0] == 'N') {
+		ml_err("demo: the module's events are off (its parameter events is N), and this demo shows them: echo Y > /sys/module/mmaplab/parameters/events");
+		*ret = ML_EXIT_FAIL;
+		return NULL;
+	}
+	e = xmalloc(sizeof(*e));
 	memset(e, 0, sizeof(*e));
 	*ret = ml_genl_open(&e->g);
 	if (*ret) {
