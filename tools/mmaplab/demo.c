@@ -385,6 +385,20 @@ int dm_grid(const char *label, const void *addr, size_t len, char **cells)
 	return 0;
 }
 
+int dm_grid_is(const char *label, const void *addr, size_t len,
+	       const char *want, bool *is)
+{
+	char *cells = NULL;
+	int ret = dm_grid(label, addr, len, &cells);
+	size_t i;
+
+	*is = !ret && want && strlen(cells) == strlen(want);
+	for (i = 0; *is && want[i]; i++)
+		*is = want[i] == '?' || want[i] == cells[i];
+	free(cells);
+	return ret;
+}
+
 struct maps_range {
 	uintptr_t start, end;
 };

@@ -79,6 +79,13 @@ void dm_counters(const char *label, const struct mmaplab_stats *before,
  */
 int dm_grid(const char *label, const void *addr, size_t len, char **cells);
 
+/*
+ * dm_grid(), and whether the cells are exactly @want ('?' in @want: any
+ * cell; @want NULL: never) in *@is.  Returns 0 or an exit code.
+ */
+int dm_grid_is(const char *label, const void *addr, size_t len,
+	       const char *want, bool *is);
+
 /* The lines of /proc/self/maps that overlap [@addr, @addr + @len). */
 void dm_maps(const char *label, const void *addr, size_t len);
 

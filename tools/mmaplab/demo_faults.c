@@ -59,21 +59,6 @@ static int obj_range(int fd, unsigned long cmd, uint32_t flags, uint64_t pgoff,
 	return 0;
 }
 
-/*
- * The page-table cells of [@p, @p + @len) as dm_grid() shows them: @want?
- * (Never, for @want NULL: just the picture.)
- */
-static int grid_is(const char *label, const void *p, size_t len, const char *want,
-		   bool *is)
-{
-	char *cells = NULL;
-	int ret = dm_grid(label, p, len, &cells);
-
-	*is = !ret && want && !strcmp(cells, want);
-	free(cells);
-	return ret;
-}
-
 /* ------------------------------------------------------------- SIGSEGV */
 
 /*
@@ -567,7 +552,7 @@ static int guards_read(struct guarded *g, const char *want)
 	g->vmas = dm_nr_vmas(g->p, 3 * PAGE);
 	dm_say("reading page 1: %s", segv_name(g->sig));
 	dm_maps("the mapping", g->p, 3 * PAGE);
-	ret = grid_is("the mapping", g->p, 3 * PAGE, want, &g->cells);
+	ret = dm_grid_is("the mapping", g->p, 3 * PAGE, want, &g->cells);
 	if (ret)
 		return ret;
 	dm_counters("the object", &g->b, &g->a);
@@ -793,7 +778,7 @@ int demo_fault_kinds(void)
 	watch_begin(&o, false);
 	ret = watch_access(&o, p, 'P', &flt);
 	if (!ret)
-		ret = grid_is("the private mapping", p, 3 * PAGE, "CC.", &cells);
+		ret = dm_grid_is("the private mapping", p, 3 * PAGE, "CC.", &cells);
 	if (ret)
 		goto out;
 	dm_claim("private_wp_fault_silent",
@@ -809,7 +794,7 @@ int demo_fault_kinds(void)
 	if (!ret)
 		ret = watch_access(&wn, w, -1, NULL);
 	if (!ret)
-		ret = grid_is("the write-notify mapping", w, PAGE, "r", &cells);
+		ret = dm_grid_is("the write-notify mapping", w, PAGE, "r", &cells);
 	if (ret)
 		goto out;
 	dm_claim("write_notify_maps_readonly",
@@ -820,7 +805,7 @@ int demo_fault_kinds(void)
 	watch_begin(&wn, false);
 	ret = watch_access(&wn, w, 'W', &flt);
 	if (!ret)
-		ret = grid_is("the write-notify mapping", w, PAGE, "D", &cells);
+		ret = dm_grid_is("the write-notify mapping", w, PAGE, "D", &cells);
 	if (ret)
 		goto out;
 	dm_claim("shared_wp_fault_mkwrite",
@@ -889,7 +874,7 @@ int demo_mkwrite(void)
 	if (!ret)
 		ret = watch_access(&o, p, '1', &flt);
 	if (!ret)
-		ret = grid_is("the mapping", p, 2 * PAGE, "D.", &cells);
+		ret = dm_grid_is("the mapping", p, 2 * PAGE, "D.", &cells);
 	if (ret)
 		goto out;
 	dm_claim("first_write_notified",
@@ -920,7 +905,7 @@ int demo_mkwrite(void)
 	}
 	ret = watch_access(&o, p, '3', &flt);
 	if (!ret)
-		ret = grid_is("the mapping", p, 2 * PAGE, "D.", &cells);
+		ret = dm_grid_is("the mapping", p, 2 * PAGE, "D.", &cells);
 	if (ret)
 		goto out;
 	dm_claim("msync_leaves_page_writable",
@@ -943,7 +928,7 @@ int demo_mkwrite(void)
 	ev_flush(e);
 	ret = watch_access(&o, p, '4', &flt);
 	if (!ret)
-		ret = grid_is("the mapping", p, 2 * PAGE, "D.", &cells);
+		ret = dm_grid_is("the mapping", p, 2 * PAGE, "D.", &cells);
 	if (ret)
 		goto out;
 	dm_claim("clean_cleans_dirty_page", cleaned == 1, "CLEAN found one dirty page");
@@ -973,14 +958,14 @@ int demo_mkwrite(void)
 	(void)dm_rd(m);
 	rflt = minflt() - rflt;
 	dm_say("page faults of this thread during the read: %ld", rflt);
-	ret = grid_is("the memfd's mapping", m, PAGE, "w", &cells);
+	ret = dm_grid_is("the memfd's mapping", m, PAGE, "w", &cells);
 	if (ret)
 		goto out;
 	dm_claim("memfd_read_maps_writable", rflt >= 1 && cells,
 		 "the read fault mapped the memfd's page writable (w)");
 	flt = write_faults(m, 'M');
 	dm_say("page faults of this thread during the store: %ld", flt);
-	ret = grid_is("the memfd's mapping", m, PAGE, "D", &cells);
+	ret = dm_grid_is("the memfd's mapping", m, PAGE, "D", &cells);
 	if (ret)
 		goto out;
 	dm_claim("memfd_write_no_fault", flt == 0 && cells,

@@ -213,7 +213,6 @@ int demo_cow(void)
 {
 	struct mmaplab_stats b, a;
 	unsigned char *p = MAP_FAILED, *q = MAP_FAILED;
-	char *cells = NULL;
 	int fd = -1, mfd = -1, ret = ML_EXIT_OK;
 	bool read_maps, copy, stays;
 
@@ -236,11 +235,9 @@ int demo_cow(void)
 	if (ret)
 		goto out;
 	dm_counters("the object", &b, &a);
-	ret = dm_grid("the private mapping", p, 2 * PAGE, &cells);
+	ret = dm_grid_is("the private mapping", p, 2 * PAGE, "r.", &read_maps);
 	if (ret)
 		goto out;
-	read_maps = !strcmp(cells, "r.");
-	free(cells);
 	dm_claim("read_maps_file_page_readonly", read_maps,
 		 "page 0 is mapped read-only after the read");
 
@@ -269,11 +266,9 @@ int demo_cow(void)
 	dm_counters("the object", &b, &a);
 	dm_claim("cow_fault_counted", a.faults_cow == b.faults_cow + 1,
 		 "the module saw one copy-on-write fault");
-	ret = dm_grid("the private mapping", p, 2 * PAGE, &cells);
+	ret = dm_grid_is("the private mapping", p, 2 * PAGE, "CC", &copy);
 	if (ret)
 		goto out;
-	copy = !strcmp(cells, "CC");
-	free(cells);
 	dm_claim("write_makes_anon_copy", copy,
 		 "both pages are now anonymous copies (C)");
 	dm_byte("the process", "page 0", dm_rd(p));
@@ -289,11 +284,9 @@ int demo_cow(void)
 	if (ret)
 		goto out;
 	dm_maps("the memfd's private mapping", q, 2 * PAGE);
-	ret = dm_grid("the memfd's private mapping", q, 2 * PAGE, &cells);
+	ret = dm_grid_is("the memfd's private mapping", q, 2 * PAGE, "?C", &copy);
 	if (ret)
 		goto out;
-	copy = cells[1] == 'C';
-	free(cells);
 	dm_byte("the process", "page 1", dm_rd(q + PAGE));
 	dm_byte("pread()", "page 1 of the memfd", dm_file_byte(mfd, (off_t)PAGE));
 	dm_claim("memfd_write_makes_anon_copy", copy,
@@ -435,7 +428,6 @@ int demo_mmio(void)
 	char path[4096], buf[16] = "";
 	unsigned char *p = MAP_FAILED;
 	int fd, rfd, ret = ML_EXIT_OK;
-	char *cells = NULL;
 	bool dirty;
 
 	if (!dir || !dir[0])
@@ -463,11 +455,9 @@ int demo_mmio(void)
 		"An ordinary store: no write(2).  The page-table entry becomes\n"
 		"writable and dirty (D).");
 	memcpy(p, after, 3);
-	ret = dm_grid("the file's mapping", p, PAGE, &cells);
+	ret = dm_grid_is("the file's mapping", p, PAGE, "D", &dirty);
 	if (ret)
 		goto out;
-	dirty = cells[0] == 'D';
-	free(cells);
 	dm_claim("store_dirties_page", dirty, "the page is dirty after the store");
 
 	dm_step("read(2) the file through another descriptor",

@@ -166,8 +166,7 @@ int demo_shmem(void)
 	struct dm_maps_line l[SH_NR], la, lls, lmf;
 	struct mmaplab_stats b, a;
 	int zfd, lfd = -1, mfd = -1, ret = ML_EXIT_OK;
-	char *cells = NULL;
-	bool empty;
+	bool empty, empty_zero;
 
 	dm_step("Shared anonymous memory has a file",
 		"Map one page MAP_SHARED|MAP_ANONYMOUS, one page MAP_PRIVATE|MAP_ANONYMOUS,\n"
@@ -213,16 +212,13 @@ int demo_shmem(void)
 		ret = ML_EXIT_FAIL;
 		goto out;
 	}
-	ret = dm_grid(label[SH_ANON], m[SH_ANON], PAGE, &cells);
+	ret = dm_grid_is(label[SH_ANON], m[SH_ANON], PAGE, ".", &empty);
 	if (ret)
 		goto out;
-	empty = cells[0] == '.';
-	free(cells);
-	ret = dm_grid(label[SH_ZERO], m[SH_ZERO], PAGE, &cells);
+	ret = dm_grid_is(label[SH_ZERO], m[SH_ZERO], PAGE, ".", &empty_zero);
 	if (ret)
 		goto out;
-	empty = empty && cells[0] == '.';
-	free(cells);
+	empty = empty && empty_zero;
 	dm_say("No entry in the parent's page tables, yet the page exists: the child\n"
 	       "put it in the shmem file's page cache.  A read faults it in from there.");
 	dm_claim("parent_has_no_entry_before", empty,
