@@ -93,7 +93,10 @@ expect_status counters_human 0 "$MMAPLAB" create --pages 3 --map private --touch
 	expect_grep counters_human "$tmp/out" 'faults_cow +3|cow[^0-9]+3'
 # monitor: an object's life as events, one line each; JSON one per line;
 # SIGTERM ends it with status 0.  (Root here: the "monitor" group.)
-"$MMAPLAB" monitor --no-dump --count 6 >"$tmp/mon" 2>"$tmp/monerr" &
+# A monitor that missed an event would wait for its --count forever:
+# "timeout" stops it after 60 s, and the checks on its output fail
+# instead of the run hanging.
+timeout -s TERM 60 "$MMAPLAB" monitor --no-dump --count 6 >"$tmp/mon" 2>"$tmp/monerr" &
 mon=$!
 sleep 1
 "$MMAPLAB" create --pages 1 --touch read >/dev/null 2>&1
@@ -104,7 +107,7 @@ if [ $st -eq 0 ]; then
 else
 	notok monitor_events "monitor exited $st: $(head -c 300 "$tmp/monerr")"
 fi
-"$MMAPLAB" --json monitor --no-dump --count 6 >"$tmp/mon" 2>"$tmp/monerr" &
+timeout -s TERM 60 "$MMAPLAB" --json monitor --no-dump --count 6 >"$tmp/mon" 2>"$tmp/monerr" &
 mon=$!
 sleep 1
 "$MMAPLAB" create --pages 1 --touch write >/dev/null 2>&1
